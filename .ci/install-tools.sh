@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the non-Python tools into the shared cache folder, keyed by version:
+# configurable-http-proxy (npm), the single-user notebook environment (its own venv,
+# built from the system interpreter so unprivileged users can run it) and Keycloak
+# (from Maven Central). Idempotent.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/versions.env"
+cache=${TRE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tre-orchestrator}
+mkdir -p "$cache"
+log() { printf '[install-tools %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+chp="$cache/configurable-http-proxy-$CHP_VERSION"
+if [ -x "$chp/node_modules/.bin/configurable-http-proxy" ]; then
+  log "configurable-http-proxy $CHP_VERSION present"
+else
+  log "installing configurable-http-proxy $CHP_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix "$chp" "configurable-http-proxy@$CHP_VERSION" >/dev/null
+fi
+
+su_venv="$cache/singleuser-jupyterhub-$JUPYTERHUB_VERSION"
+if [ -x "$su_venv/bin/jupyterhub-singleuser" ] && [ -x "$su_venv/bin/jupyter-lab" ]; then
+  log "single-user notebook environment present"
+else
+  log "building the single-user notebook environment (jupyterlab, about 1 minute)"
+  rm -rf "$su_venv"
+  /usr/bin/python3 -m venv "$su_venv"
+  "$su_venv/bin/pip" install -q --upgrade pip
+  "$su_venv/bin/pip" install -q "jupyterhub==$JUPYTERHUB_VERSION" jupyterlab
+  chmod -R a+rX "$su_venv"
+fi
+
+kc="$cache/keycloak-$KEYCLOAK_VERSION"
+if [ -x "$kc/bin/kc.sh" ]; then
+  log "keycloak $KEYCLOAK_VERSION present"
+else
+  log "fetching keycloak $KEYCLOAK_VERSION from Maven Central (160 MB)"
+  mvn -q dependency:get -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -Dtransitive=false
+  zip="$HOME/.m2/repository/org/keycloak/keycloak-quarkus-dist/$KEYCLOAK_VERSION/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
+  tmp=$(mktemp -d "$cache/keycloak-unzip.XXXX")
+  unzip -q "$zip" -d "$tmp"
+  rm -rf "$kc"; mv "$tmp/keycloak-$KEYCLOAK_VERSION" "$kc"; rm -rf "$tmp"
+fi
+log "tools ready in $cache"

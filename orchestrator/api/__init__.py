@@ -1,0 +1,1 @@
+"""The airlock HTTP API: thin routes over the service layer."""

@@ -1,0 +1,1 @@
+"""The ``tre`` command line."""

@@ -1,0 +1,44 @@
+"""The registry of committed files that are generated from code.
+
+Each entry pairs a path (relative to the repository root) with a function that
+returns its content. ``tre dev generate`` writes them; ``--check`` fails on drift.
+Add one line to ``ARTEFACTS`` for each new generated file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator.embedded.paths import REPO_ROOT
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """A generated file: where it lives and how to produce it."""
+
+    path: str
+    render: Callable[[], str]
+
+    @property
+    def full_path(self) -> Path:
+        return REPO_ROOT / self.path
+
+    def current(self) -> str | None:
+        try:
+            return self.full_path.read_text()
+        except FileNotFoundError:
+            return None
+
+    def write(self) -> None:
+        self.full_path.parent.mkdir(parents=True, exist_ok=True)
+        self.full_path.write_text(self.render())
+
+
+ARTEFACTS: list[Artefact] = []
+
+
+def drifted() -> list[str]:
+    """Paths whose committed content differs from what the code generates."""
+    return [a.path for a in ARTEFACTS if a.current() != a.render()]

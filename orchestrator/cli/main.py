@@ -1,0 +1,22 @@
+"""The ``tre`` command: one group, one sub-command module per area."""
+
+from __future__ import annotations
+
+import click
+
+from orchestrator import __version__
+from orchestrator.cli.dev import dev
+
+
+@click.group()
+@click.version_option(__version__, prog_name="tre")
+def cli() -> None:
+    """TRE Orchestrator: project enclaves and an airlock for every file that leaves."""
+
+
+cli.add_command(dev)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

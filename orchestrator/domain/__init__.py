@@ -1,0 +1,1 @@
+"""Pure domain code: specs, naming, manifests, state machines. Imports no I/O library."""

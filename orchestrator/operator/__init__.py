@@ -1,0 +1,1 @@
+"""Kubernetes operator handlers for the ResearchProject resource."""
