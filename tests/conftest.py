@@ -14,7 +14,15 @@ import pytest
 
 TIERS = ("unit", "integration", "browser", "e2e")
 
-pytest_plugins: list[str] = []
+pytest_plugins = [
+    "tests.harness.postgres",
+    "tests.harness.openbao",
+    "tests.harness.s3",
+    "tests.harness.keycloak",
+    "tests.harness.kubernetes",
+    "tests.harness.jupyterhub",
+    "tests.harness.browser",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,1 @@
+"""Harness fixtures: browser (being written)."""

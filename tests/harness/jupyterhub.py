@@ -1,0 +1,1 @@
+"""Harness fixtures: jupyterhub (being written)."""

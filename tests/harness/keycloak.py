@@ -1,0 +1,1 @@
+"""Harness fixtures: keycloak (being written)."""

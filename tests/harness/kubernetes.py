@@ -1,0 +1,1 @@
+"""Harness fixtures: kubernetes (being written)."""

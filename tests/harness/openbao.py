@@ -1,0 +1,1 @@
+"""Harness fixtures: openbao (being written)."""

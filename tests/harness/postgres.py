@@ -1,0 +1,1 @@
+"""Harness fixtures: postgres (being written)."""

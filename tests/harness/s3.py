@@ -1,0 +1,1 @@
+"""Harness fixtures: s3 (being written)."""
