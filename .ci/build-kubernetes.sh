@@ -10,6 +10,8 @@ cache=${TRE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tre-orchestrator}
 BIN="$cache/kubernetes-v$KUBERNETES_VERSION-etcd-v$ETCD_VERSION-kwok-v$KWOK_VERSION-helm-v$HELM_VERSION/bin"
 WORK="$cache/build/kubernetes-v$KUBERNETES_VERSION"
 mkdir -p "$BIN" "$WORK"
+exec 9>"$cache/.kubernetes.lock"
+flock 9   # one build at a time, however many make runs start it
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 MINOR=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)
 PATCH=$(echo "$KUBERNETES_VERSION" | cut -d. -f3)

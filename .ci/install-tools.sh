@@ -8,6 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 cache=${TRE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tre-orchestrator}
 mkdir -p "$cache"
+exec 9>"$cache/.tools.lock"
+flock 9   # one build at a time, however many make runs start it
 log() { printf '[install-tools %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 chp="$cache/configurable-http-proxy-$CHP_VERSION"
