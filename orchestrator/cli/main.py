@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from orchestrator import __version__
+from orchestrator.cli.airlock import airlock
+from orchestrator.cli.audit import audit
 from orchestrator.cli.dev import dev
 
 
@@ -15,6 +17,8 @@ def cli() -> None:
 
 
 cli.add_command(dev)
+cli.add_command(airlock)
+cli.add_command(audit)
 
 
 def main() -> None:
