@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.domain.airlock.diagram import render_state_reference
 from orchestrator.embedded.paths import REPO_ROOT
 
 
@@ -36,7 +37,9 @@ class Artefact:
         self.full_path.write_text(self.render())
 
 
-ARTEFACTS: list[Artefact] = []
+ARTEFACTS: list[Artefact] = [
+    Artefact("docs/reference/airlock-states.md", render_state_reference),
+]
 
 
 def drifted() -> list[str]:
