@@ -131,8 +131,15 @@ class ChainVerification:
     problems: tuple[str, ...] = field(default=())
 
 
-def _diagnose_link(record: AuditRecord, previous: AuditRecord | None, by_hash: set[str]) -> str:
+def _diagnose_link(
+    record: AuditRecord, previous: AuditRecord | None, by_hash: set[str], seqs: set[int]
+) -> str:
     expected_seq = 1 if previous is None else previous.seq + 1
+    if record.seq > expected_seq and expected_seq in seqs:
+        return (
+            f"record {record.seq} is out of order: record {expected_seq} should come "
+            "before it but is stored elsewhere"
+        )
     if record.seq > expected_seq:
         first, last = expected_seq, record.seq - 1
         span = f"record {first}" if first == last else f"records {first} to {last}"
@@ -157,6 +164,7 @@ def verify_chain(
     """
     items = list(records)
     hashes = {r.hash for r in items}
+    seqs = {r.seq for r in items}
     previous: AuditRecord | None = None
     problems: list[tuple[int, str]] = []
     for record in items:
@@ -168,7 +176,7 @@ def verify_chain(
             expected_prev = GENESIS_HASH if previous is None else previous.hash
             expected_seq = 1 if previous is None else previous.seq + 1
             if record.prev_hash != expected_prev or record.seq != expected_seq:
-                problems.append((record.seq, _diagnose_link(record, previous, hashes)))
+                problems.append((record.seq, _diagnose_link(record, previous, hashes, seqs)))
         previous = record
     by_seq = {r.seq: r for r in items}
     for checkpoint in checkpoints:
