@@ -287,3 +287,30 @@ def download(ctx: click.Context, request_id: str, names: tuple[str, ...], output
                 f"downloaded {name} ({size} bytes) to {dest}; "
                 f"{link.get('remaining', '?')} downloads left"
             )
+
+
+@airlock.command()
+@click.option("--host", default=None, help="Bind address (default from settings: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default from settings: 8900).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the airlock API service (configured by TRE_AIRLOCK_* environment variables)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from orchestrator.api.settings import AirlockSettings
+
+    try:
+        settings = AirlockSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TRE_AIRLOCK_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise click.UsageError(f"the airlock configuration is incomplete: {problems}") from exc
+    uvicorn.run(
+        "orchestrator.api.app:app_from_environment",
+        factory=True,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="info",
+    )

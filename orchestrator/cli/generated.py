@@ -37,8 +37,22 @@ class Artefact:
         self.full_path.write_text(self.render())
 
 
+def _airlock_openapi() -> str:
+    from orchestrator.api.openapi import render_openapi
+
+    return render_openapi()
+
+
+def _airlock_configuration() -> str:
+    from orchestrator.api.configuration_reference import render_configuration_reference
+
+    return render_configuration_reference()
+
+
 ARTEFACTS: list[Artefact] = [
     Artefact("docs/reference/airlock-states.md", render_state_reference),
+    Artefact("docs/reference/openapi.json", _airlock_openapi),
+    Artefact("docs/reference/configuration.md", _airlock_configuration),
 ]
 
 

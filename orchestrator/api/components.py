@@ -1,0 +1,130 @@
+"""Build everything the app needs from its settings, once, and close it at shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import hvac
+
+from orchestrator.adapters.database import Database
+from orchestrator.adapters.jupyterhub_identity import HubIdentity
+from orchestrator.adapters.notifiers import (
+    Notifier,
+    SmtpConfig,
+    SmtpNotifier,
+    WebhookNotifier,
+    addresses_from,
+)
+from orchestrator.adapters.oidc import JwksCache, OidcVerifier
+from orchestrator.adapters.signing import LocalEd25519Signer, TransitSigner
+from orchestrator.adapters.storage import S3ObjectStore, S3Settings
+from orchestrator.api.airlock_calls import AirlockCalls
+from orchestrator.api.metrics import AirlockMetrics
+from orchestrator.api.settings import AirlockSettings, SigningSettings
+from orchestrator.domain.airlock.signing import Signer
+from orchestrator.services.airlock import AirlockConfig, AirlockService, Checker
+from orchestrator.services.authentication import Authenticator
+from orchestrator.services.notifying import Announcer
+
+
+@dataclass
+class Components:
+    """The app's collaborators, built from settings (or handed in by a test)."""
+
+    settings: AirlockSettings
+    authenticator: Authenticator
+    airlock: AirlockCalls
+    metrics: AirlockMetrics
+    http: httpx.AsyncClient
+    database: Database
+
+    async def aclose(self) -> None:
+        await self.airlock.drain()
+        await self.http.aclose()
+        self.database.dispose()
+
+
+def _notifiers(settings: AirlockSettings, http: httpx.AsyncClient) -> list[Notifier]:
+    config = settings.notifications
+    notifiers: list[Notifier] = []
+    if config.webhook_url:
+        secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
+        notifiers.append(WebhookNotifier(config.webhook_url, http, secret))
+    if config.smtp is not None:
+        smtp = config.smtp
+        notifiers.append(
+            SmtpNotifier(
+                SmtpConfig(
+                    host=smtp.host,
+                    port=smtp.port,
+                    sender=smtp.sender,
+                    username=smtp.username,
+                    password=smtp.password.get_secret_value() if smtp.password else None,
+                    starttls=smtp.starttls,
+                    timeout=smtp.timeout_seconds,
+                ),
+                addresses_from(config.addresses, config.default_domain),
+            )
+        )
+    return notifiers
+
+
+def airlock_config(settings: AirlockSettings) -> AirlockConfig:
+    storage, downloads = settings.storage, settings.downloads
+    return AirlockConfig(
+        quarantine_bucket=storage.quarantine_bucket,
+        release_bucket=storage.release_bucket,
+        default_required_approvals=settings.review.required_approvals,
+        download_link_expiry=timedelta(seconds=downloads.link_ttl_seconds),
+        max_downloads_per_file=downloads.max_downloads,
+        max_file_size=settings.server.max_upload_bytes,
+        work_dir=Path(settings.server.spool_dir) if settings.server.spool_dir else None,
+    )
+
+
+def make_signer(settings: SigningSettings) -> Signer:
+    """The transit key in Vault/OpenBao when configured, else the local key file."""
+    if settings.vault_url is not None and settings.vault_token is not None:
+        client = hvac.Client(url=settings.vault_url, token=settings.vault_token.get_secret_value())
+        return TransitSigner(client, settings.transit_key, settings.transit_mount)
+    assert settings.key_file is not None
+    return LocalEd25519Signer.from_file(Path(settings.key_file), create=True)
+
+
+def build_components(settings: AirlockSettings, checker: Checker) -> Components:
+    """Wire adapters and services from ``settings``; ``checker`` runs the export checks."""
+    http = httpx.AsyncClient(follow_redirects=False)
+    storage = settings.storage
+    store = S3ObjectStore(
+        S3Settings(
+            endpoint=storage.endpoint,
+            access_key=storage.access_key,
+            secret_key=storage.secret_key.get_secret_value(),
+            secure=storage.secure,
+            region=storage.region,
+        )
+    )
+    database = Database(settings.database.url)
+    signer = make_signer(settings.signing)
+    service = AirlockService(database, store, checker, signer, airlock_config(settings))
+    roles = settings.roles.source()
+    metrics = AirlockMetrics()
+    oidc = OidcVerifier(
+        issuer=settings.oidc.issuer,
+        audience=settings.oidc.audience,
+        keys=JwksCache(settings.oidc.keys_url(), http),
+        username_claim=settings.oidc.username_claim,
+    )
+    return Components(
+        settings=settings,
+        authenticator=Authenticator(
+            oidc=oidc, hubs=HubIdentity(settings.workspace_hubs, http), roles=roles
+        ),
+        airlock=AirlockCalls(service, Announcer(_notifiers(settings, http), roles), metrics),
+        metrics=metrics,
+        http=http,
+        database=database,
+    )

@@ -1,0 +1,62 @@
+"""Translate the airlock's error vocabulary into HTTP answers that keep the reason.
+
+Every error body is ``{"detail": <reason for people>, "code": <machine word>}``.
+Routes never build error responses themselves; they let the domain error rise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from orchestrator.adapters.database.errors import ConcurrentUpdate, DatabaseError
+from orchestrator.adapters.signing.errors import SigningError
+from orchestrator.adapters.storage.errors import StorageError
+from orchestrator.api.streaming import UploadTooLarge
+from orchestrator.domain.access import AccessDenied, AuthenticationFailed
+from orchestrator.domain.airlock.errors import (
+    IntegrityError,
+    InvalidInput,
+    InvalidTransition,
+    LimitReached,
+    NotFound,
+    NotPermitted,
+)
+
+log = logging.getLogger(__name__)
+
+# (exception type, HTTP status, code). The first matching entry wins.
+ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
+    (AuthenticationFailed, 401, "not_authenticated"),
+    (AccessDenied, 403, "role_required"),
+    (NotPermitted, 403, "not_permitted"),
+    (NotFound, 404, "not_found"),
+    (InvalidTransition, 409, "invalid_transition"),
+    (ConcurrentUpdate, 409, "concurrent_update"),
+    (InvalidInput, 422, "invalid_input"),
+    (UploadTooLarge, 413, "too_large"),
+    (LimitReached, 429, "limit_reached"),
+    (IntegrityError, 500, "integrity_error"),
+    (StorageError, 503, "storage_unavailable"),
+    (DatabaseError, 503, "database_unavailable"),
+    (SigningError, 503, "signing_unavailable"),
+)
+
+
+def _handler(status: int, code: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        if status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"detail": str(exc), "code": code}, status_code=status, headers=headers)
+
+    return handle
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    for exc_type, status, code in ERROR_TABLE:
+        app.add_exception_handler(exc_type, _handler(status, code))

@@ -1,0 +1,1 @@
+"""HTTP routes: each loads its inputs, calls one airlock method, and returns a schema."""

@@ -1,0 +1,56 @@
+"""Authentication and the role gate, attached to routes as dependencies.
+
+Each route declares the :class:`Action` it performs with ``Depends(permit(action))``;
+the dependency identifies the caller, finds the project the call is about (from the
+path, the query, or the request being addressed) and asks the one gate,
+:func:`orchestrator.domain.access.check_allowed`. Routes never check roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from orchestrator.api.components import Components
+from orchestrator.domain.access import Action, Principal, check_allowed
+
+PROJECT_HEADER = "X-TRE-Project"
+
+
+def components_of(request: Request) -> Components:
+    components: Components = request.app.state.components
+    return components
+
+
+async def current_principal(request: Request) -> Principal:
+    """The authenticated caller, or a 401 saying how to authenticate."""
+    components = components_of(request)
+    return await components.authenticator.authenticate(
+        request.headers.get("authorization"), request.headers.get(PROJECT_HEADER)
+    )
+
+
+async def _project_of(request: Request) -> str | None:
+    params = request.path_params
+    if "project" in params:
+        return str(params["project"])
+    if "request_id" in params:
+        return await components_of(request).airlock.project_of(str(params["request_id"]))
+    project = request.query_params.get("project")
+    return project or None
+
+
+def permit(action: Action) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets the call through only if the caller may ``action`` here."""
+
+    async def gate(
+        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        project = await _project_of(request)
+        check_allowed(principal, action, project)
+        return principal
+
+    gate.__name__ = f"permit_{action.value}"
+    return gate

@@ -1,0 +1,203 @@
+"""Configuration of the airlock service, read from ``TRE_AIRLOCK_*`` environment variables.
+
+Sections nest with a double underscore: ``TRE_AIRLOCK_DATABASE__URL``,
+``TRE_AIRLOCK_OIDC__ISSUER``. Mappings and lists are JSON, e.g.
+``TRE_AIRLOCK_WORKSPACE_HUBS='{"genomics": "http://hub.genomics:8081/hub/api"}'``.
+Values without a default are required: the service refuses to start without them and
+says which one is missing. ``docs/reference/configuration.md`` is generated from here.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orchestrator.domain.access import Role, StaticRoleSource
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    """Address the HTTP server binds to. Keep 127.0.0.1 unless a proxy in front needs more."""
+    port: int = Field(default=8900, ge=1, le=65535)
+    """TCP port of the HTTP server."""
+    max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
+    """Largest single file accepted for a request, in bytes. Uploads are streamed, never held in memory."""
+    spool_dir: str | None = None
+    """Private folder where frozen files are staged while they are checked; a fresh temporary folder if unset."""
+
+
+class DatabaseSettings(Section):
+    url: str
+    """SQLAlchemy URL of the airlock database, e.g. ``sqlite:////var/lib/airlock/airlock.db`` or ``postgresql+psycopg://airlock@db/airlock``."""
+
+
+class StorageSettings(Section):
+    endpoint: str
+    """S3 endpoint as ``host:port`` (no scheme)."""
+    access_key: str
+    """Access key of the airlock's own storage identity. Researchers never hold it."""
+    secret_key: SecretStr
+    """Secret key of the airlock's storage identity."""
+    secure: bool = False
+    """Use HTTPS to reach the S3 endpoint."""
+    region: str | None = None
+    """S3 region, if the store needs one."""
+    quarantine_bucket: str = "airlock-quarantine"
+    """Bucket holding submitted files, content-addressed, until a decision."""
+    release_bucket: str = "airlock-release"
+    """Bucket holding released files, reachable only through presigned links."""
+
+
+class OidcSettings(Section):
+    issuer: str
+    """Issuer URL of the identity provider (the ``iss`` claim), e.g. ``https://sso.example.org/realms/tre``."""
+    audience: str = "tre-airlock"
+    """Value the token's ``aud`` claim must contain."""
+    jwks_url: str | None = None
+    """Where the signing keys are published; defaults to Keycloak's ``<issuer>/protocol/openid-connect/certs``."""
+    username_claim: str = "preferred_username"
+    """Claim naming the user; it must match the names used in role assignments."""
+
+    def keys_url(self) -> str:
+        return self.jwks_url or f"{self.issuer.rstrip('/')}/protocol/openid-connect/certs"
+
+
+class ProjectRoles(Section):
+    researchers: list[str] = []
+    """Usernames allowed to create, submit and release requests in the project."""
+    reviewers: list[str] = []
+    """Usernames allowed to review the project's requests (never their own)."""
+    project_admins: list[str] = []
+    """Usernames allowed to release and revoke the project's requests."""
+
+
+class RoleSettings(Section):
+    projects: dict[str, ProjectRoles] = {}
+    """Role assignments per project: ``{"project": {"researchers": [...], "reviewers": [...], "project_admins": [...]}}``."""
+    operators: list[str] = []
+    """Usernames holding the global operator role (audit verification, retries, revocation)."""
+
+    def source(self) -> StaticRoleSource:
+        return StaticRoleSource(
+            project_members={
+                project: {
+                    Role.RESEARCHER: frozenset(roles.researchers),
+                    Role.REVIEWER: frozenset(roles.reviewers),
+                    Role.PROJECT_ADMIN: frozenset(roles.project_admins),
+                }
+                for project, roles in self.projects.items()
+            },
+            operators=frozenset(self.operators),
+        )
+
+
+class ReviewSettings(Section):
+    required_approvals: int = Field(default=2, ge=1)
+    """Independent approvals a request needs before it may be released."""
+    project_required_approvals: dict[str, int] = {}
+    """Per-project override of ``required_approvals``."""
+
+
+class CheckSettings(Section):
+    small_count_threshold: int = Field(default=10, ge=1)
+    """Counts below this in a CSV table are flagged for review (the built-in checker)."""
+
+
+class DownloadSettings(Section):
+    link_ttl_seconds: int = Field(default=300, ge=10, le=86400)
+    """Lifetime of a presigned download link, in seconds."""
+    max_downloads: int = Field(default=3, ge=1)
+    """How many download links may be issued for one released file."""
+
+
+class SmtpSettings(Section):
+    host: str
+    """SMTP server host."""
+    port: int = Field(default=25, ge=1, le=65535)
+    """SMTP server port."""
+    sender: str
+    """``From`` address of airlock mail."""
+    username: str | None = None
+    """SMTP login, if the server needs one."""
+    password: SecretStr | None = None
+    """SMTP password, if the server needs one."""
+    starttls: bool = False
+    """Upgrade the connection with STARTTLS before logging in."""
+    timeout_seconds: float = 10.0
+    """Give up on the SMTP server after this many seconds."""
+
+
+class NotificationSettings(Section):
+    webhook_url: str | None = None
+    """POST a JSON event here for every change (e.g. a chat integration); off if unset."""
+    webhook_secret: SecretStr | None = None
+    """Shared secret; when set, each webhook carries an HMAC-SHA256 of its body in ``X-TRE-Signature``."""
+    smtp: SmtpSettings | None = None
+    """Mail server for notifications to people; mail is off if unset."""
+    addresses: dict[str, str] = {}
+    """Email address per username."""
+    default_domain: str | None = None
+    """Users without an entry in ``addresses`` get ``<username>@<default_domain>``."""
+
+
+class SigningSettings(Section):
+    key_file: str | None = None
+    """Local Ed25519 private key (PEM) for embedded mode; created (mode 0600) if missing. Leave unset when a Vault transit key is used."""
+    vault_url: str | None = None
+    """Vault/OpenBao address whose transit engine holds the signing key (production)."""
+    vault_token: SecretStr | None = None
+    """Token allowed to sign and verify with the transit key."""
+    transit_mount: str = "transit"
+    """Mount point of the transit secrets engine."""
+    transit_key: str = "airlock"
+    """Name of the transit key."""
+
+    @model_validator(mode="after")
+    def _one_key(self) -> SigningSettings:
+        if (self.key_file is None) == (self.vault_url is None):
+            raise ValueError(
+                "set exactly one of signing.key_file (embedded mode) or signing.vault_url "
+                "(with signing.vault_token) to choose where the signing key lives"
+            )
+        if self.vault_url is not None and self.vault_token is None:
+            raise ValueError("signing.vault_url needs signing.vault_token")
+        return self
+
+
+class AirlockSettings(BaseSettings):
+    """Everything the airlock service reads at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRE_AIRLOCK_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        use_attribute_docstrings=True,
+        frozen=True,
+    )
+
+    database: DatabaseSettings
+    """The request and audit database."""
+    storage: StorageSettings
+    """Object storage for quarantine and release."""
+    oidc: OidcSettings
+    """The identity provider whose bearer tokens the airlock accepts."""
+    server: ServerSettings = ServerSettings()
+    """The HTTP server."""
+    workspace_hubs: dict[str, str] = {}
+    """JupyterHub API URL per project (``{"project": "http://hub:8081/hub/api"}``); workspace tokens are checked there."""
+    roles: RoleSettings = RoleSettings()
+    """Who holds which role."""
+    review: ReviewSettings = ReviewSettings()
+    """Review rules."""
+    checks: CheckSettings = CheckSettings()
+    """The automated export checks run on every submitted version."""
+    downloads: DownloadSettings = DownloadSettings()
+    """Download links for released files."""
+    notifications: NotificationSettings = NotificationSettings()
+    """Who is told about changes, and how."""
+    signing: SigningSettings
+    """The key that signs release manifests and audit checkpoints."""
