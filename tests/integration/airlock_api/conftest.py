@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from orchestrator.services.airlock.basic_checker import BasicChecker
 
 from orchestrator.api.app import create_app
 from orchestrator.api.settings import AirlockSettings
 from orchestrator.embedded.seaweedfs import REGION
+from orchestrator.services.airlock.basic_checker import BasicChecker
 
 ROLES = {
     "projects": {
