@@ -7,6 +7,7 @@ and a fresh database, so tests never see each other's requests.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ ROLES = {
     "projects": {
         "genomics": {
             "researchers": ["alice"],
-            "reviewers": ["rita", "ravi"],
-            "project_admins": ["rosa"],
+            "reviewers": ["rita", "rosa"],
+            "project_admins": ["ravi"],
         },
         "cancer": {"researchers": ["ben"], "reviewers": ["rosa"]},
     },
@@ -38,6 +39,17 @@ ROLES = {
 def make_settings(
     *, database_url: str, s3: Any, keycloak: Any, tmp_path: Path, **overrides: Any
 ) -> AirlockSettings:
+    return AirlockSettings.model_validate(
+        settings_values(
+            database_url=database_url, s3=s3, keycloak=keycloak, tmp_path=tmp_path, **overrides
+        )
+    )
+
+
+def settings_values(
+    *, database_url: str, s3: Any, keycloak: Any, tmp_path: Path, **overrides: Any
+) -> dict[str, Any]:
+    """Plain settings values (secrets in clear), for the app or a process environment."""
     suffix = uuid.uuid4().hex[:8]
     values: dict[str, Any] = {
         "database": {"url": database_url},
@@ -54,7 +66,7 @@ def make_settings(
         "roles": ROLES,
     }
     values.update(overrides)
-    return AirlockSettings.model_validate(values)
+    return values
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -90,12 +102,14 @@ class Airlock:
 
 @pytest.fixture(scope="session")
 def tokens(keycloak: Any) -> Callable[[str], str]:
-    cache: dict[str, str] = {}
+    """A fresh-enough Keycloak access token per user (re-issued after a minute)."""
+    cache: dict[str, tuple[float, str]] = {}
 
     def token(username: str) -> str:
-        if username not in cache:
-            cache[username] = keycloak.token(username)
-        return cache[username]
+        issued = cache.get(username)
+        if issued is None or time.monotonic() - issued[0] > 60:
+            cache[username] = (time.monotonic(), keycloak.token(username))
+        return cache[username][1]
 
     return token
 
