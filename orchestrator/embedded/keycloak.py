@@ -62,7 +62,7 @@ def _cache_lock(dist: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def make_home(dist: Path, home: Path, realm_file: Path) -> None:
+def make_home(dist: Path, home: Path, realm_file: Path, realm: str) -> None:
     """Lay out a private Keycloak home in ``home`` that imports ``realm_file`` at start."""
     (home / "lib").mkdir(parents=True)
     for name in ("bin", "conf", "themes", "providers"):
@@ -76,7 +76,8 @@ def make_home(dist: Path, home: Path, realm_file: Path) -> None:
     shutil.copy2(dist / "lib" / "quarkus-run.jar", home / "lib" / "quarkus-run.jar")
     (home / "lib" / "lib").symlink_to(dist / "lib" / "lib", target_is_directory=True)
     (home / "data" / "import").mkdir(parents=True)
-    shutil.copy2(realm_file, home / "data" / "import" / realm_file.name)
+    # The import insists that the file is named after the realm it holds.
+    shutil.copy2(realm_file, home / "data" / "import" / f"{realm}-realm.json")
 
 
 def save_build(dist: Path, home: Path) -> None:
@@ -123,7 +124,7 @@ class KeycloakServer:
         """Start Keycloak and wait until the realm's discovery document is served."""
         dist = distribution()
         home = self.run_dir / "home"
-        make_home(dist, home, self.realm_file)
+        make_home(dist, home, self.realm_file, self.realm)
         self.process = ManagedProcess(
             name="keycloak",
             argv=[

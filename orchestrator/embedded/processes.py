@@ -59,8 +59,8 @@ class ManagedProcess:
     env: Mapping[str, str] | None = None
     cwd: Path | None = None
     user: str | None = None
-    stop_signal: int = signal.SIGTERM
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    stop_signal: int = signal.SIGTERM
 
     def start(self) -> ManagedProcess:
         """Start the process in its own session, appending output to the log file."""
