@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.api.components import Components
 from orchestrator.domain.access import Action, Principal, check_allowed
@@ -24,8 +25,28 @@ def components_of(request: Request) -> Components:
     return components
 
 
-async def current_principal(request: Request) -> Principal:
-    """The authenticated caller, or a 401 saying how to authenticate."""
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="An OIDC access token from the identity provider. From inside a workspace, "
+    "send `Authorization: token <JUPYTERHUB_API_TOKEN>` with `X-TRE-Project` instead.",
+)
+WORKSPACE_PROJECT = APIKeyHeader(
+    name=PROJECT_HEADER,
+    auto_error=False,
+    description="The project whose JupyterHub issued the workspace token.",
+)
+
+
+async def current_principal(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    _project: Annotated[str | None, Security(WORKSPACE_PROJECT)],
+) -> Principal:
+    """The authenticated caller, or a 401 saying how to authenticate.
+
+    The two security parameters document the schemes in OpenAPI; the raw headers
+    are read here so both the ``Bearer`` and the workspace ``token`` scheme work.
+    """
     components = components_of(request)
     return await components.authenticator.authenticate(
         request.headers.get("authorization"), request.headers.get(PROJECT_HEADER)
