@@ -212,6 +212,10 @@ def main() -> None:
                 f"(sampled max {memory['peak_rss_sampled_mib']:.0f} MiB); "
                 f"file/peak ratio {args.gib * 1024 / memory['peak_rss_hwm_mib']:.1f}"
             )
+        except Exception:
+            log = (work / "airlock.log").read_text(errors="replace").splitlines()
+            print("\n".join(line for line in log if "INFO:" not in line)[-6000:], file=sys.stderr)
+            raise
         finally:
             service.stop()
             keycloak.stop()

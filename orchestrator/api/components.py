@@ -123,7 +123,12 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
         authenticator=Authenticator(
             oidc=oidc, hubs=HubIdentity(settings.workspace_hubs, http), roles=roles
         ),
-        airlock=AirlockCalls(service, Announcer(_notifiers(settings, http), roles), metrics),
+        airlock=AirlockCalls(
+            service,
+            Announcer(_notifiers(settings, http), roles),
+            metrics,
+            threads=settings.server.worker_threads,
+        ),
         metrics=metrics,
         http=http,
         database=database,

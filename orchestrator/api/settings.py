@@ -26,6 +26,8 @@ class ServerSettings(Section):
     """TCP port of the HTTP server."""
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     """Largest single file accepted for a request, in bytes. Uploads are streamed, never held in memory."""
+    worker_threads: int = Field(default=8, ge=1, le=256)
+    """Database and storage calls run in at most this many threads at once; callers beyond it queue in order (SQLite gains nothing from more)."""
     spool_dir: str | None = None
     """Private folder where frozen files are staged while they are checked; a fresh temporary folder if unset."""
 
