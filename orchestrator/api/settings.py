@@ -26,6 +26,8 @@ class ServerSettings(Section):
     """TCP port of the HTTP server."""
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     """Largest single file accepted for a request, in bytes. Uploads are streamed, never held in memory."""
+    keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
+    """How long an idle client connection is kept open; longer than a proxy's or client pool's idle time, so the server never closes a connection a client is about to reuse."""
     worker_threads: int = Field(default=8, ge=1, le=256)
     """Database and storage calls run in at most this many threads at once; callers beyond it queue in order (SQLite gains nothing from more)."""
     spool_dir: str | None = None

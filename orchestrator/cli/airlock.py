@@ -313,4 +313,5 @@ def serve(host: str | None, port: int | None) -> None:
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_level="info",
+        timeout_keep_alive=settings.server.keep_alive_seconds,
     )
