@@ -130,9 +130,10 @@ def test_outbox_file_is_copied_into_quarantine_at_submission(
 ) -> None:
     outbox = airlock.config.quarantine_bucket.replace("airlock-q-", "outbox-")
     store.ensure_bucket(outbox)
-    store.put_stream(outbox, "alice/table.csv", io.BytesIO(SAFE_TABLE), len(SAFE_TABLE))
     request = draft(airlock, {})
-    airlock.add_file(ALICE, request.id, "table.csv", outbox=OutboxRef(outbox, "alice/table.csv"))
+    key = f"alice/{request.id}/table.csv"
+    store.put_stream(outbox, key, io.BytesIO(SAFE_TABLE), len(SAFE_TABLE))
+    airlock.add_file(ALICE, request.id, "table.csv", outbox=OutboxRef(outbox, key))
     request = airlock.submit(ALICE, request.id)
     assert request.state is State.IN_REVIEW
     digest = hashlib.sha256(SAFE_TABLE).hexdigest()
@@ -164,7 +165,7 @@ def test_tampering_after_approval_fails_the_release(
     assert request.state is State.FAILED
     detail = airlock.get_request(OTTO, request.id)
     assert "no longer matches" in (detail.failure_reason or "")
-    assert store.list_keys(airlock.config.release_bucket, "genomics/") == []
+    assert store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/") == []
 
 
 def test_download_links_are_counted_and_limited(airlock: AirlockService) -> None:
@@ -192,7 +193,7 @@ def test_revoked_release_removes_files_and_stops_links(
     assert httpx.get(link.url).status_code == 404
     with pytest.raises(NotPermitted):
         airlock.mint_download_link(ALICE, request.id, "table.csv")
-    remaining = store.list_keys(airlock.config.release_bucket, "genomics/")
+    remaining = store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/")
     assert remaining == [f"genomics/{request.id}/v1/release-manifest.json"]
 
 
