@@ -65,8 +65,9 @@ def ingest(
                 f"the file is {stored.size} bytes; the airlock accepts at most {max_size}"
             )
         final = quarantine_key(stored.sha256)
-        if store.size(bucket, final) != stored.size:
-            store.copy(bucket, tmp, bucket, final)
+        # Always (re)write the content key: the bytes are the ones just hashed, so this
+        # also repairs an object that was altered behind the airlock's back.
+        store.copy(bucket, tmp, bucket, final)
         if store.size(bucket, final) != stored.size:
             raise IntegrityError(f"the stored copy of {final} has the wrong size")
         return stored
