@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from orchestrator.adapters.database import DatabaseError
+from orchestrator.adapters.database import ConcurrentUpdate, DatabaseError
 from orchestrator.adapters.signing import SigningError
 from orchestrator.adapters.storage import StorageError
 from orchestrator.checks.model import Finding, Severity, Verdict, verdict_of
@@ -124,7 +124,7 @@ class SubmittingMixin(AirlockCore):
 
     def process(self, request_id: str) -> Request:
         """Run every pending step of an in-progress request; safe to call at any time, twice."""
-        for _ in range(4):
+        for _ in range(8):
             with self._tx() as repo:
                 request = self._load(repo, request_id)
             try:
@@ -136,6 +136,8 @@ class SubmittingMixin(AirlockCore):
                     self._run_release(request)
                 else:
                     return request
+            except ConcurrentUpdate:
+                continue  # another worker finished this step first: look again
             except INFRASTRUCTURE_ERRORS as exc:
                 log.warning("airlock request %s failed in %s: %s", request_id, request.state, exc)
                 return self._fail(request_id, request.state, str(exc))

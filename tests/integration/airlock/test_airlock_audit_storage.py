@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy.exc
 from sqlalchemy import text
@@ -119,3 +121,27 @@ def test_forged_checkpoint_signature_is_found(airlock: AirlockService) -> None:
     result = airlock.verify_audit_chain()
     assert not result.ok
     assert "invalid signature" in result.reason
+
+
+def test_checkpoints_are_written_when_due_and_only_then(airlock: AirlockService) -> None:
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    clocked = AirlockService(
+        airlock.database,
+        airlock.store,
+        airlock.checker,
+        airlock.signer,
+        airlock.config,
+        clock=lambda: now[0],
+    )
+    assert clocked.checkpoint_if_due() is None  # nothing to sign yet
+    released(clocked)
+    first = clocked.checkpoint_if_due()
+    assert first is not None
+    assert clocked.checkpoint_if_due() is None  # nothing new since
+    released(clocked)
+    assert clocked.checkpoint_if_due() is None  # new records, but not yet an hour
+    now[0] += timedelta(hours=1)
+    second = clocked.checkpoint_if_due()
+    assert second is not None
+    assert second.seq > first.seq
+    assert clocked.verify_audit_chain().checkpoints_checked == 2

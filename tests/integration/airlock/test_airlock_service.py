@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -233,3 +235,32 @@ def test_list_requests_shows_only_the_actors_projects(airlock: AirlockService) -
     assert airlock.list_requests(stranger) == []
     with pytest.raises(NotPermitted):
         airlock.get_request(stranger, request.id)
+
+
+def test_files_come_from_exactly_one_source_and_within_the_size_limit(
+    airlock: AirlockService, store: S3ObjectStore, tmp_path: Path
+) -> None:
+    request = draft(airlock, {})
+    local = tmp_path / "table.csv"
+    local.write_bytes(SAFE_TABLE)
+    added = airlock.add_file(ALICE, request.id, "table.csv", local_path=local)
+    assert added.sha256 == hashlib.sha256(SAFE_TABLE).hexdigest()
+    with pytest.raises(InvalidInput, match="exactly one of"):
+        airlock.add_file(
+            ALICE, request.id, "x.csv", local_path=local, stream=io.BytesIO(SAFE_TABLE)
+        )
+    with pytest.raises(InvalidInput, match="is not allowed"):
+        airlock.add_file(ALICE, request.id, "../etc/passwd", stream=io.BytesIO(b"x"))
+    small = AirlockService(
+        airlock.database,
+        airlock.store,
+        airlock.checker,
+        airlock.signer,
+        replace(airlock.config, max_file_size=16),
+    )
+    with pytest.raises(InvalidInput, match="larger than 16 bytes"):
+        small.add_file(ALICE, request.id, "big.csv", stream=io.BytesIO(SAFE_TABLE))
+    with pytest.raises(InvalidInput, match="the airlock accepts at most 16"):
+        small.add_file(ALICE, request.id, "big.csv", local_path=local)
+    assert [f.name for f in airlock.get_request(ALICE, request.id).request.files] == ["table.csv"]
+    assert store.list_keys(airlock.config.quarantine_bucket, "tmp/") == []
