@@ -145,3 +145,17 @@ def test_checkpoints_are_written_when_due_and_only_then(airlock: AirlockService)
     assert second is not None
     assert second.seq > first.seq
     assert clocked.verify_audit_chain().checkpoints_checked == 2
+
+
+def test_migrations_match_the_table_definitions(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from orchestrator.adapters.database.tables import Base
+
+    database = Database(database_url)
+    upgrade_head(database.engine)
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    database.dispose()
+    assert differences == []
