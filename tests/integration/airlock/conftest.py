@@ -52,6 +52,7 @@ def make_config(**changes: Any) -> AirlockConfig:
     settings: dict[str, Any] = {
         "quarantine_bucket": f"airlock-q-{suffix}",
         "release_bucket": f"airlock-r-{suffix}",
+        "outbox_bucket_pattern": f"outbox-{suffix}-{{project}}",
     }
     settings.update(changes)
     return AirlockConfig(**settings)

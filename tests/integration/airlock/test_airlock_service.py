@@ -130,7 +130,7 @@ def test_changes_requested_then_new_version_resets_votes(airlock: AirlockService
 def test_outbox_file_is_copied_into_quarantine_at_submission(
     airlock: AirlockService, store: S3ObjectStore
 ) -> None:
-    outbox = airlock.config.quarantine_bucket.replace("airlock-q-", "outbox-")
+    outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
     store.ensure_bucket(outbox)
     request = draft(airlock, {})
     key = f"alice/{request.id}/table.csv"
@@ -140,6 +140,7 @@ def test_outbox_file_is_copied_into_quarantine_at_submission(
     assert request.state is State.IN_REVIEW
     digest = hashlib.sha256(SAFE_TABLE).hexdigest()
     assert request.files[0].sha256 == digest
+    assert request.files[0].source == f"s3://{outbox}/{key}"
     assert store.size(airlock.config.quarantine_bucket, quarantine_key(digest)) == len(SAFE_TABLE)
 
 
@@ -264,3 +265,17 @@ def test_files_come_from_exactly_one_source_and_within_the_size_limit(
         small.add_file(ALICE, request.id, "big.csv", local_path=local)
     assert [f.name for f in airlock.get_request(ALICE, request.id).request.files] == ["table.csv"]
     assert store.list_keys(airlock.config.quarantine_bucket, "tmp/") == []
+
+
+def test_files_come_only_from_the_projects_own_outbox(airlock: AirlockService) -> None:
+    request = draft(airlock, {})
+    for bucket in (
+        airlock.config.release_bucket,
+        airlock.config.quarantine_bucket,
+        "tre-other-outbox",
+    ):
+        with pytest.raises(NotPermitted, match="can only come from its outbox bucket"):
+            airlock.add_file(ALICE, request.id, "t.csv", outbox=OutboxRef(bucket, "t.csv"))
+    outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
+    with pytest.raises(InvalidInput, match="not a valid key"):
+        airlock.add_file(ALICE, request.id, "t.csv", outbox=OutboxRef(outbox, "../t.csv"))
