@@ -26,7 +26,12 @@ from orchestrator.adapters.signing import SigningError
 from orchestrator.adapters.storage import StorageError
 from orchestrator.checks.model import Finding, Severity, Verdict, verdict_of
 from orchestrator.domain.airlock.actors import SYSTEM, Actor
-from orchestrator.domain.airlock.errors import IntegrityError, InvalidInput, InvalidTransition
+from orchestrator.domain.airlock.errors import (
+    AirlockError,
+    IntegrityError,
+    InvalidInput,
+    InvalidTransition,
+)
 from orchestrator.domain.airlock.model import CheckReport, FileCheck, Request
 from orchestrator.domain.airlock.states import IN_PROGRESS, State, check_move
 from orchestrator.services.airlock.core import AirlockCore, require_operator
@@ -46,14 +51,15 @@ class CheckerError(Exception):
     """The checker crashed or returned something unusable."""
 
 
-INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+STOPPING_ERRORS: tuple[type[Exception], ...] = (
     StorageError,
     DatabaseError,
     SigningError,
     CheckerError,
-    IntegrityError,
     OSError,
+    AirlockError,  # e.g. changed bytes, an oversized outbox file, missing release evidence
 )
+"""Errors that stop an in-progress request: it becomes ``failed`` with the reason."""
 
 
 def complete_report(request: Request, report: CheckReport) -> dict[str, FileCheck]:
@@ -138,7 +144,7 @@ class SubmittingMixin(AirlockCore):
                     return request
             except ConcurrentUpdate:
                 continue  # another worker finished this step first: look again
-            except INFRASTRUCTURE_ERRORS as exc:
+            except STOPPING_ERRORS as exc:
                 log.warning("airlock request %s failed in %s: %s", request_id, request.state, exc)
                 return self._fail(request_id, request.state, str(exc))
         with self._tx() as repo:

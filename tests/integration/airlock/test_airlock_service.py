@@ -279,3 +279,26 @@ def test_files_come_only_from_the_projects_own_outbox(airlock: AirlockService) -
     outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
     with pytest.raises(InvalidInput, match="not a valid key"):
         airlock.add_file(ALICE, request.id, "t.csv", outbox=OutboxRef(outbox, "../t.csv"))
+
+
+def test_oversized_outbox_file_fails_the_submission_with_the_reason(
+    airlock: AirlockService, store: S3ObjectStore
+) -> None:
+    small = AirlockService(
+        airlock.database,
+        airlock.store,
+        airlock.checker,
+        airlock.signer,
+        replace(airlock.config, max_file_size=16),
+    )
+    outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
+    store.ensure_bucket(outbox)
+    request = draft(small, {})
+    key = f"alice/{request.id}/big.csv"
+    store.put_stream(outbox, key, io.BytesIO(SAFE_TABLE), len(SAFE_TABLE))
+    small.add_file(ALICE, request.id, "big.csv", outbox=OutboxRef(outbox, key))
+    request = small.submit(ALICE, request.id)
+    assert request.state is State.FAILED
+    detail = small.get_request(OTTO, request.id)
+    assert "larger than 16 bytes" in (detail.failure_reason or "")
+    assert "retry" in detail.actions
