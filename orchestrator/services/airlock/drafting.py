@@ -114,7 +114,7 @@ class DraftingMixin(AirlockCore):
         sources = [s for s in (stream, local_path, outbox) if s is not None]
         if len(sources) != 1:
             raise InvalidInput("give exactly one of: the file's bytes, a local path, an outbox key")
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
         rules.check_can_edit(request, actor)
         if outbox is not None:

@@ -131,7 +131,7 @@ class SubmittingMixin(AirlockCore):
     def process(self, request_id: str) -> Request:
         """Run every pending step of an in-progress request; safe to call at any time, twice."""
         for _ in range(8):
-            with self._tx() as repo:
+            with self._read() as repo:
                 request = self._load(repo, request_id)
             try:
                 if request.state is State.SUBMITTED:
@@ -147,7 +147,7 @@ class SubmittingMixin(AirlockCore):
             except STOPPING_ERRORS as exc:
                 log.warning("airlock request %s failed in %s: %s", request_id, request.state, exc)
                 return self._fail(request_id, request.state, str(exc))
-        with self._tx() as repo:
+        with self._read() as repo:
             return self._load(repo, request_id)
 
     def _freeze(self, request: Request) -> None:
