@@ -116,24 +116,28 @@ class AirlockRepository:
             .order_by(FileRow.name)
         ).all()
         version = self.session.get(VersionRow, (row.id, row.version))
-        return Request(
-            id=row.id,
-            project=row.project,
-            requester=row.requester,
-            direction=Direction(row.direction),
-            title=row.title,
-            purpose=row.purpose,
-            state=State(row.state),
-            version=row.version,
-            submitted_version=row.submitted_version,
-            required_approvals=row.required_approvals,
-            files=tuple(_file_from_row(f) for f in files),
-            failed_from=None if row.failed_from is None else State(row.failed_from),
-            ruleset_id=None if version is None else version.ruleset_id,
-            ruleset_version=None if version is None else version.ruleset_version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return _request_from_rows(row, files, version)
+
+    def _to_requests(self, rows: Sequence[RequestRow]) -> list[Request]:
+        """Many requests in three queries (not three per request)."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        current = {(row.id, row.version) for row in rows}
+        files: dict[str, list[FileRow]] = {row.id: [] for row in rows}
+        for f in self.session.scalars(
+            select(FileRow).where(FileRow.request_id.in_(ids)).order_by(FileRow.name)
+        ):
+            if (f.request_id, f.version) in current:
+                files[f.request_id].append(f)
+        versions = {
+            (v.request_id, v.version): v
+            for v in self.session.scalars(select(VersionRow).where(VersionRow.request_id.in_(ids)))
+        }
+        return [
+            _request_from_rows(row, files[row.id], versions.get((row.id, row.version)))
+            for row in rows
+        ]
 
     def failure_reason(self, request_id: str) -> str | None:
         row = self._request_row(request_id, lock=False)
@@ -155,7 +159,7 @@ class AirlockRepository:
         if requester is not None:
             query = query.where(RequestRow.requester == requester)
         rows = self.session.scalars(query.limit(limit)).all()
-        return [self._to_request(row) for row in rows]
+        return self._to_requests(rows)
 
     def save_request(self, request: Request, *, failure_reason: str | None = None) -> None:
         """Store the request's fields and replace its current version's file list."""
@@ -401,6 +405,29 @@ class AirlockRepository:
             )
             for r in rows
         ]
+
+
+def _request_from_rows(
+    row: RequestRow, files: Sequence[FileRow], version: VersionRow | None
+) -> Request:
+    return Request(
+        id=row.id,
+        project=row.project,
+        requester=row.requester,
+        direction=Direction(row.direction),
+        title=row.title,
+        purpose=row.purpose,
+        state=State(row.state),
+        version=row.version,
+        submitted_version=row.submitted_version,
+        required_approvals=row.required_approvals,
+        files=tuple(_file_from_row(f) for f in files),
+        failed_from=None if row.failed_from is None else State(row.failed_from),
+        ruleset_id=None if version is None else version.ruleset_id,
+        ruleset_version=None if version is None else version.ruleset_version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _audit_from_row(row: AuditRow) -> AuditRecord:

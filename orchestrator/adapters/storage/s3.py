@@ -22,7 +22,7 @@ from minio.error import MinioException, S3Error
 from orchestrator.adapters.storage.errors import ObjectMissing, StorageError
 from orchestrator.adapters.storage.objects import StoredObject
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # memory per upload stays a small multiple of this
 READ_CHUNK = 1024 * 1024
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject", "ResourceNotFound"}
 

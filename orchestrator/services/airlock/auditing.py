@@ -22,7 +22,7 @@ class AuditingMixin(AirlockCore):
 
     def verify_audit_chain(self) -> AuditVerification:
         """Verify every record and every signed checkpoint; name the first bad record."""
-        with self._tx() as repo:
+        with self._read() as repo:
             records = list(repo.audit_records())
             checkpoints = repo.checkpoints()
         trusted: list[Checkpoint] = []
@@ -52,7 +52,7 @@ class AuditingMixin(AirlockCore):
 
     def audit_trail(self, actor: Actor, request_id: str) -> list[AuditRecord]:
         """The audit records of one request (operators and the project's reviewers)."""
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
             if not (actor.operator or actor.has_role(request.project, ProjectRole.REVIEWER)):
                 raise NotPermitted(
@@ -74,7 +74,7 @@ class AuditingMixin(AirlockCore):
 
     def checkpoint_if_due(self) -> Checkpoint | None:
         """Write a checkpoint if the last one is older than the interval and records were added."""
-        with self._tx() as repo:
+        with self._read() as repo:
             checkpoints = repo.checkpoints()
             head = repo.last_audit_record()
         if head is None:
@@ -88,7 +88,7 @@ class AuditingMixin(AirlockCore):
         return self.write_checkpoint()
 
     def required_approvals(self, project: str) -> int:
-        with self._tx() as repo:
+        with self._read() as repo:
             return repo.required_approvals(project) or self.config.default_required_approvals
 
     def set_required_approvals(self, actor: Actor, project: str, count: int) -> None:

@@ -65,6 +65,12 @@ class AirlockCore:
         with self.database.session() as session:
             yield AirlockRepository(session)
 
+    @contextmanager
+    def _read(self) -> Iterator[AirlockRepository]:
+        """A read-only transaction (on SQLite it does not wait for writers)."""
+        with self.database.session(readonly=True) as session:
+            yield AirlockRepository(session)
+
     def _now(self) -> datetime:
         return self.clock().astimezone(UTC)
 

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from orchestrator.domain.airlock import review as rules
 from orchestrator.domain.airlock.actors import Actor
-from orchestrator.domain.airlock.errors import InvalidInput, NotFound
+from orchestrator.domain.airlock.errors import InvalidInput, NotFound, NotPermitted
 from orchestrator.domain.airlock.model import (
     Direction,
     Request,
@@ -114,8 +114,11 @@ class DraftingMixin(AirlockCore):
         sources = [s for s in (stream, local_path, outbox) if s is not None]
         if len(sources) != 1:
             raise InvalidInput("give exactly one of: the file's bytes, a local path, an outbox key")
-        with self._tx() as repo:
-            rules.check_can_edit(self._load(repo, request_id), actor)
+        with self._read() as repo:
+            request = self._load(repo, request_id)
+        rules.check_can_edit(request, actor)
+        if outbox is not None:
+            self._check_outbox(request, outbox)
         sha256: str | None = None
         size: int | None = None
         if outbox is not None:
@@ -148,6 +151,17 @@ class DraftingMixin(AirlockCore):
             actor, request_id, put, "file_added", name=name, sha256=sha256, size=size, source=source
         )
         return new
+
+    def _check_outbox(self, request: Request, outbox: OutboxRef) -> None:
+        """Files come only from the request's own project outbox, never another bucket."""
+        allowed = self.config.outbox_bucket_pattern.format(project=request.project)
+        if outbox.bucket != allowed:
+            raise NotPermitted(
+                f"files for project {request.project} can only come from its outbox "
+                f"bucket {allowed}, not {outbox.bucket}"
+            )
+        if not outbox.key or outbox.key.startswith("/") or ".." in outbox.key.split("/"):
+            raise InvalidInput(f"{outbox.key!r} is not a valid key in the outbox")
 
     def describe_file(
         self, actor: Actor, request_id: str, name: str, *, context: str, controls: str

@@ -74,6 +74,9 @@ class AirlockConfig:
     """Content-addressed store of every submitted file (key ``sha256/<hex>``)."""
     release_bucket: str = "airlock-release"
     """Released files and their signed manifests (``<project>/<request>/v<n>/...``)."""
+    outbox_bucket_pattern: str = "tre-{project}-outbox"
+    """The one bucket files may be taken from for a project (``{project}`` is replaced);
+    it matches the bucket the project controller creates for the project's outbox."""
     default_required_approvals: int = 2
     """Independent approvals a request needs unless its project sets another number."""
     download_link_expiry: timedelta = timedelta(minutes=5)

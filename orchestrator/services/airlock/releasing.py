@@ -71,7 +71,7 @@ class ReleasingMixin(AirlockCore):
         return self.process(request_id) if process else moved
 
     def _run_release(self, request: Request) -> None:
-        with self._tx() as repo:
+        with self._read() as repo:
             votes = repo.votes(request.id)
             done = repo.released_files(request.id, request.version)
         check_release_evidence(request, votes)
@@ -108,7 +108,7 @@ class ReleasingMixin(AirlockCore):
                 )
             keys[f.name] = key
         manifest_key = prefix + MANIFEST_NAME
-        with self._tx() as repo:
+        with self._read() as repo:
             stored = repo.manifest(request.id, request.version)
             submitted_at, checked_at = repo.version_times(request.id, request.version)
         if stored is None:
@@ -149,7 +149,7 @@ class ReleasingMixin(AirlockCore):
 
     def release_manifest(self, actor: Actor, request_id: str) -> dict[str, object]:
         """The signed manifest document of a released request."""
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
             rules.check_can_view(request, actor)
             stored = repo.manifest(request.id, request.version)
@@ -161,7 +161,7 @@ class ReleasingMixin(AirlockCore):
         """Withdraw a release: files are removed from the release bucket, links stop working."""
         if not reason.strip():
             raise InvalidInput("say why the release is being revoked")
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
             check_move(request, State.REVOKED, actor)
             done = repo.released_files(request.id, request.version)

@@ -25,7 +25,7 @@ class ReviewingMixin(AirlockCore):
 
     def get_request(self, actor: Actor, request_id: str) -> RequestDetail:
         """A request as ``actor`` may see it (votes filtered, actions listed)."""
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
             rules.check_can_view(request, actor)
             released = {
@@ -51,7 +51,7 @@ class ReviewingMixin(AirlockCore):
         else:
             visible = sorted(actor.project_roles)
             projects = [p for p in visible if project is None or p == project]
-        with self._tx() as repo:
+        with self._read() as repo:
             return repo.list_requests(
                 projects=projects,
                 states=states,
@@ -61,7 +61,7 @@ class ReviewingMixin(AirlockCore):
 
     def votes(self, actor: Actor, request_id: str) -> tuple[Vote, ...]:
         """The votes ``actor`` may see on any version of the request."""
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
             return rules.visible_votes(request, actor, repo.votes(request.id))
 
@@ -80,7 +80,7 @@ class ReviewingMixin(AirlockCore):
         :func:`~orchestrator.domain.airlock.model.finding_key`); requesting changes
         requires a comment. A ``block`` finding can never be approved.
         """
-        with self._tx() as repo:
+        with self._read() as repo:
             request = self._load(repo, request_id)
             votes = repo.votes(request.id)
         rules.check_can_review(request, actor, votes)

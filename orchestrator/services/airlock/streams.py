@@ -47,6 +47,26 @@ class ChunkReader(io.RawIOBase):
         return size
 
 
+class LimitedReader(io.RawIOBase):
+    """Passes a stream through, refusing it as soon as it grows past ``max_size`` bytes."""
+
+    def __init__(self, stream: BinaryIO, max_size: int) -> None:
+        self._stream = stream
+        self._left = max_size
+        self._max = max_size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(len(target))
+        if len(data) > self._left:
+            raise InvalidInput(f"the file is larger than {self._max} bytes, the airlock's limit")
+        self._left -= len(data)
+        target[: len(data)] = data
+        return len(data)
+
+
 def ingest(
     store: ObjectStore, bucket: str, stream: BinaryIO, *, length: int = -1, max_size: int
 ) -> StoredObject:
@@ -59,14 +79,12 @@ def ingest(
         raise InvalidInput(f"the file is {length} bytes; the airlock accepts at most {max_size}")
     tmp = temporary_key()
     try:
-        stored = store.put_stream(bucket, tmp, stream, length)
-        if stored.size > max_size:
-            raise InvalidInput(
-                f"the file is {stored.size} bytes; the airlock accepts at most {max_size}"
-            )
+        limited = LimitedReader(stream, max_size)
+        stored = store.put_stream(bucket, tmp, limited, length)  # type: ignore[arg-type]
         final = quarantine_key(stored.sha256)
-        if store.size(bucket, final) != stored.size:
-            store.copy(bucket, tmp, bucket, final)
+        # Always (re)write the content key: the bytes are the ones just hashed, so this
+        # also repairs an object that was altered behind the airlock's back.
+        store.copy(bucket, tmp, bucket, final)
         if store.size(bucket, final) != stored.size:
             raise IntegrityError(f"the stored copy of {final} has the wrong size")
         return stored

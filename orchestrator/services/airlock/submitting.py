@@ -21,12 +21,17 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from orchestrator.adapters.database import DatabaseError
+from orchestrator.adapters.database import ConcurrentUpdate, DatabaseError
 from orchestrator.adapters.signing import SigningError
 from orchestrator.adapters.storage import StorageError
 from orchestrator.checks.model import Finding, Severity, Verdict, verdict_of
 from orchestrator.domain.airlock.actors import SYSTEM, Actor
-from orchestrator.domain.airlock.errors import IntegrityError, InvalidInput, InvalidTransition
+from orchestrator.domain.airlock.errors import (
+    AirlockError,
+    IntegrityError,
+    InvalidInput,
+    InvalidTransition,
+)
 from orchestrator.domain.airlock.model import CheckReport, FileCheck, Request
 from orchestrator.domain.airlock.states import IN_PROGRESS, State, check_move
 from orchestrator.services.airlock.core import AirlockCore, require_operator
@@ -46,14 +51,15 @@ class CheckerError(Exception):
     """The checker crashed or returned something unusable."""
 
 
-INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+STOPPING_ERRORS: tuple[type[Exception], ...] = (
     StorageError,
     DatabaseError,
     SigningError,
     CheckerError,
-    IntegrityError,
     OSError,
+    AirlockError,  # e.g. changed bytes, an oversized outbox file, missing release evidence
 )
+"""Errors that stop an in-progress request: it becomes ``failed`` with the reason."""
 
 
 def complete_report(request: Request, report: CheckReport) -> dict[str, FileCheck]:
@@ -124,8 +130,8 @@ class SubmittingMixin(AirlockCore):
 
     def process(self, request_id: str) -> Request:
         """Run every pending step of an in-progress request; safe to call at any time, twice."""
-        for _ in range(4):
-            with self._tx() as repo:
+        for _ in range(8):
+            with self._read() as repo:
                 request = self._load(repo, request_id)
             try:
                 if request.state is State.SUBMITTED:
@@ -136,10 +142,12 @@ class SubmittingMixin(AirlockCore):
                     self._run_release(request)
                 else:
                     return request
-            except INFRASTRUCTURE_ERRORS as exc:
+            except ConcurrentUpdate:
+                continue  # another worker finished this step first: look again
+            except STOPPING_ERRORS as exc:
                 log.warning("airlock request %s failed in %s: %s", request_id, request.state, exc)
                 return self._fail(request_id, request.state, str(exc))
-        with self._tx() as repo:
+        with self._read() as repo:
             return self._load(repo, request_id)
 
     def _freeze(self, request: Request) -> None:

@@ -42,11 +42,17 @@ def store(s3: Any) -> S3ObjectStore:
     return make_store(s3)
 
 
+RUN_SUFFIX = uuid.uuid4().hex[:12]
+"""One pair of buckets per test run: S3 servers such as SeaweedFS give every bucket its own
+volumes, so a bucket per test would exhaust them. Keys are per request, so tests never clash."""
+
+
 def make_config(**changes: Any) -> AirlockConfig:
-    suffix = uuid.uuid4().hex[:12]
+    suffix = RUN_SUFFIX
     settings: dict[str, Any] = {
         "quarantine_bucket": f"airlock-q-{suffix}",
         "release_bucket": f"airlock-r-{suffix}",
+        "outbox_bucket_pattern": f"outbox-{suffix}-{{project}}",
     }
     settings.update(changes)
     return AirlockConfig(**settings)

@@ -28,7 +28,7 @@ def draft(
     request = airlock.create_draft(
         actor, project=PROJECT, title="Table 2", purpose="cohort paper, figure 2"
     )
-    for name, data in (files or {"table.csv": SAFE_TABLE}).items():
+    for name, data in ({"table.csv": SAFE_TABLE} if files is None else files).items():
         airlock.add_file(
             actor,
             request.id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -128,15 +130,17 @@ def test_changes_requested_then_new_version_resets_votes(airlock: AirlockService
 def test_outbox_file_is_copied_into_quarantine_at_submission(
     airlock: AirlockService, store: S3ObjectStore
 ) -> None:
-    outbox = airlock.config.quarantine_bucket.replace("airlock-q-", "outbox-")
+    outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
     store.ensure_bucket(outbox)
-    store.put_stream(outbox, "alice/table.csv", io.BytesIO(SAFE_TABLE), len(SAFE_TABLE))
     request = draft(airlock, {})
-    airlock.add_file(ALICE, request.id, "table.csv", outbox=OutboxRef(outbox, "alice/table.csv"))
+    key = f"alice/{request.id}/table.csv"
+    store.put_stream(outbox, key, io.BytesIO(SAFE_TABLE), len(SAFE_TABLE))
+    airlock.add_file(ALICE, request.id, "table.csv", outbox=OutboxRef(outbox, key))
     request = airlock.submit(ALICE, request.id)
     assert request.state is State.IN_REVIEW
     digest = hashlib.sha256(SAFE_TABLE).hexdigest()
     assert request.files[0].sha256 == digest
+    assert request.files[0].source == f"s3://{outbox}/{key}"
     assert store.size(airlock.config.quarantine_bucket, quarantine_key(digest)) == len(SAFE_TABLE)
 
 
@@ -164,7 +168,7 @@ def test_tampering_after_approval_fails_the_release(
     assert request.state is State.FAILED
     detail = airlock.get_request(OTTO, request.id)
     assert "no longer matches" in (detail.failure_reason or "")
-    assert store.list_keys(airlock.config.release_bucket, "genomics/") == []
+    assert store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/") == []
 
 
 def test_download_links_are_counted_and_limited(airlock: AirlockService) -> None:
@@ -192,7 +196,7 @@ def test_revoked_release_removes_files_and_stops_links(
     assert httpx.get(link.url).status_code == 404
     with pytest.raises(NotPermitted):
         airlock.mint_download_link(ALICE, request.id, "table.csv")
-    remaining = store.list_keys(airlock.config.release_bucket, "genomics/")
+    remaining = store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/")
     assert remaining == [f"genomics/{request.id}/v1/release-manifest.json"]
 
 
@@ -232,3 +236,69 @@ def test_list_requests_shows_only_the_actors_projects(airlock: AirlockService) -
     assert airlock.list_requests(stranger) == []
     with pytest.raises(NotPermitted):
         airlock.get_request(stranger, request.id)
+
+
+def test_files_come_from_exactly_one_source_and_within_the_size_limit(
+    airlock: AirlockService, store: S3ObjectStore, tmp_path: Path
+) -> None:
+    request = draft(airlock, {})
+    local = tmp_path / "table.csv"
+    local.write_bytes(SAFE_TABLE)
+    added = airlock.add_file(ALICE, request.id, "table.csv", local_path=local)
+    assert added.sha256 == hashlib.sha256(SAFE_TABLE).hexdigest()
+    with pytest.raises(InvalidInput, match="exactly one of"):
+        airlock.add_file(
+            ALICE, request.id, "x.csv", local_path=local, stream=io.BytesIO(SAFE_TABLE)
+        )
+    with pytest.raises(InvalidInput, match="is not allowed"):
+        airlock.add_file(ALICE, request.id, "../etc/passwd", stream=io.BytesIO(b"x"))
+    small = AirlockService(
+        airlock.database,
+        airlock.store,
+        airlock.checker,
+        airlock.signer,
+        replace(airlock.config, max_file_size=16),
+    )
+    with pytest.raises(InvalidInput, match="larger than 16 bytes"):
+        small.add_file(ALICE, request.id, "big.csv", stream=io.BytesIO(SAFE_TABLE))
+    with pytest.raises(InvalidInput, match="the airlock accepts at most 16"):
+        small.add_file(ALICE, request.id, "big.csv", local_path=local)
+    assert [f.name for f in airlock.get_request(ALICE, request.id).request.files] == ["table.csv"]
+    assert store.list_keys(airlock.config.quarantine_bucket, "tmp/") == []
+
+
+def test_files_come_only_from_the_projects_own_outbox(airlock: AirlockService) -> None:
+    request = draft(airlock, {})
+    for bucket in (
+        airlock.config.release_bucket,
+        airlock.config.quarantine_bucket,
+        "tre-other-outbox",
+    ):
+        with pytest.raises(NotPermitted, match="can only come from its outbox bucket"):
+            airlock.add_file(ALICE, request.id, "t.csv", outbox=OutboxRef(bucket, "t.csv"))
+    outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
+    with pytest.raises(InvalidInput, match="not a valid key"):
+        airlock.add_file(ALICE, request.id, "t.csv", outbox=OutboxRef(outbox, "../t.csv"))
+
+
+def test_oversized_outbox_file_fails_the_submission_with_the_reason(
+    airlock: AirlockService, store: S3ObjectStore
+) -> None:
+    small = AirlockService(
+        airlock.database,
+        airlock.store,
+        airlock.checker,
+        airlock.signer,
+        replace(airlock.config, max_file_size=16),
+    )
+    outbox = airlock.config.outbox_bucket_pattern.format(project="genomics")
+    store.ensure_bucket(outbox)
+    request = draft(small, {})
+    key = f"alice/{request.id}/big.csv"
+    store.put_stream(outbox, key, io.BytesIO(SAFE_TABLE), len(SAFE_TABLE))
+    small.add_file(ALICE, request.id, "big.csv", outbox=OutboxRef(outbox, key))
+    request = small.submit(ALICE, request.id)
+    assert request.state is State.FAILED
+    detail = small.get_request(OTTO, request.id)
+    assert "larger than 16 bytes" in (detail.failure_reason or "")
+    assert "retry" in detail.actions

@@ -140,3 +140,12 @@ def test_diagram_shows_every_transition_and_its_owners() -> None:
         assert f"{source} --> {target}: {', '.join(sorted(owners))}" in diagram
     for state in TERMINAL:
         assert f"{state} --> [*]" in diagram
+
+
+def test_imports_go_through_the_same_gate_and_say_so() -> None:
+    from orchestrator.domain.airlock.model import Direction
+
+    request = make_request(State.APPROVED, direction=Direction.IMPORT)
+    with pytest.raises(NotPermitted, match="you requested this import, so you cannot release it"):
+        check_move(request, State.RELEASING, ALICE_ALSO_REVIEWER)
+    assert can_move(request, State.RELEASING, RITA)
