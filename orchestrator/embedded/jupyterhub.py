@@ -154,7 +154,7 @@ def start_jupyterhub(
     workdir: Path,
     config: str = DEFAULT_CONFIG,
     env: Mapping[str, str] | None = None,
-    timeout: float = 60.0,
+    timeout: float = 120.0,
 ) -> Hub:
     """Start a hub with ``config`` (``jupyterhub_config.py`` text) and wait until the proxy
     routes its API."""

@@ -201,7 +201,7 @@ def start_control_plane(
     workdir: Path,
     nodes: int = 1,
     pod_subnet: str | None = None,
-    timeout: float = 90.0,
+    timeout: float = 120.0,
 ) -> ControlPlane:
     """Start etcd, the API server, the controllers, the scheduler and kwok, create the fake
     nodes and return once the nodes are Ready and the controllers work."""
