@@ -179,6 +179,7 @@ def start_jupyterhub(
         workdir / "jupyterhub.log",
         env=dict(env or {}),
         cwd=workdir,
+        die_with_parent=True,
     )
     hub = Hub(
         url=url,

@@ -251,6 +251,7 @@ class PodRunner:
             user=command.uid if as_root else None,
             group=command.gid if as_root else None,
             inherit_env=False,
+            die_with_parent=True,
         )
         try:
             process.start()
