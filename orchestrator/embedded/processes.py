@@ -77,6 +77,7 @@ class ManagedProcess:
     """Linux only: the kernel kills the process if the thread that started it dies, so a
     supervisor killed without cleanup (SIGKILL, or SIGTERM to pytest) leaks nothing."""
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    stop_signal: int = signal.SIGTERM
 
     def start(self) -> ManagedProcess:
         """Start the process in its own session, appending output to the log file."""
@@ -131,11 +132,11 @@ class ManagedProcess:
         )
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the process group, then SIGKILL it if it has not exited after ``grace`` seconds."""
+        """Send ``stop_signal`` (SIGTERM) to the process group, then SIGKILL it after ``grace`` seconds."""
         if self.popen is None or self.popen.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGTERM)
+            os.killpg(self.popen.pid, self.stop_signal)
         try:
             self.popen.wait(timeout=grace)
         except subprocess.TimeoutExpired:
