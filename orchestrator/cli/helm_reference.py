@@ -66,18 +66,14 @@ def _type_of(node: Schema) -> str:
     return text
 
 
-def _default_of(values: Any, path: list[str]) -> str:
+def _default_of(node: Schema, values: Any, path: list[str]) -> str:
+    if "properties" in node:
+        return "see below"
     current = values
     for part in path:
         if not isinstance(current, Mapping) or part not in current:
             return "—"
         current = current[part]
-    if (
-        isinstance(current, Mapping)
-        and current
-        and all(isinstance(v, Mapping) for v in current.values())
-    ):
-        return "see below"
     return "`" + json.dumps(current, ensure_ascii=False) + "`"
 
 
@@ -87,7 +83,6 @@ def _one_line(text: str) -> str:
 
 def _rows(node: Schema, root: Schema, path: list[str], values: Any) -> Iterator[tuple[str, ...]]:
     node = _resolve(node, root)
-    required = set(node.get("required", []))
     for name, child in node.get("properties", {}).items():
         child = _resolve(child, root)
         child_path = [*path, name]
@@ -95,8 +90,8 @@ def _rows(node: Schema, root: Schema, path: list[str], values: Any) -> Iterator[
         yield (
             "`" + ".".join(child_path) + "`",
             _type_of(child),
-            _default_of(values, child_path),
-            ("**required** " if name in required else "") + description,
+            _default_of(child, values, child_path),
+            description,
         )
         if "properties" in child:
             yield from _rows(child, root, child_path, values)
@@ -114,8 +109,8 @@ def render_values_reference() -> str:
         "",
         "Every value the `tre-orchestrator` chart accepts. The schema is closed: a key"
         " not listed here fails `helm install`, `helm upgrade` and `helm template`."
-        " Values marked **required** must be set (see"
-        " `helm/tre-orchestrator/ci/minimal-values.yaml`); the render also refuses"
+        " Values whose description says **Required** have no safe default and must be"
+        " set (see `helm/tre-orchestrator/ci/minimal-values.yaml`); the render also refuses"
         " unsafe combinations, such as fewer than one required approval, an egress"
         " allowance for every address (`0.0.0.0/0`), or a plain-HTTP S3 endpoint"
         " without `objectStorage.insecureAllowHttp`.",
