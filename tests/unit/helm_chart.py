@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestrator.embedded.paths import REPO_ROOT, cache_dir
+from orchestrator.embedded.paths import REPO_ROOT, cache_dir, pinned_versions
 
 CHART = REPO_ROOT / "helm" / "tre-orchestrator"
 MINIMAL_VALUES = CHART / "ci" / "minimal-values.yaml"
@@ -71,9 +71,22 @@ def run_helm(*args: str, values: dict[str, Any] | None = None) -> subprocess.Com
         return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
+def kube_version() -> str:
+    """The pinned Kubernetes version: helm renders and lints as if talking to it."""
+    return "v" + pinned_versions()["KUBERNETES_VERSION"]
+
+
 def template(values: dict[str, Any] | None) -> subprocess.CompletedProcess[str]:
     return run_helm(
-        "template", RELEASE, str(CHART), "--namespace", NAMESPACE, "--include-crds", values=values
+        "template",
+        RELEASE,
+        str(CHART),
+        "--namespace",
+        NAMESPACE,
+        "--include-crds",
+        "--kube-version",
+        kube_version(),
+        values=values,
     )
 
 

@@ -16,10 +16,12 @@ from tests.unit.helm_chart import (
     FULL_VALUES,
     MINIMAL_VALUES,
     by_kind,
+    kube_version,
     minimal_values,
     one,
     render,
     run_helm,
+    template,
 )
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -58,7 +60,15 @@ def test_schema_version_is_the_pinned_minor_when_available() -> None:
 
 @pytest.mark.parametrize("values_file", [MINIMAL_VALUES, FULL_VALUES], ids=["minimal", "full"])
 def test_helm_lint_passes_strictly(values_file: Any) -> None:
-    result = run_helm("lint", "--strict", str(CHART), "--values", str(values_file))
+    result = run_helm(
+        "lint",
+        "--strict",
+        str(CHART),
+        "--kube-version",
+        kube_version(),
+        "--values",
+        str(values_file),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -213,3 +223,35 @@ def test_without_a_tag_the_image_is_the_chart_app_version() -> None:
     deployment = one(render(SCENARIOS["minimal"]), "Deployment", "tre-airlock")
     image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == f"ghcr.io/tre-orchestrator/orchestrator:{chart['appVersion']}"
+
+
+def test_extra_pod_labels_never_override_the_selector_labels() -> None:
+    deployment = one(render(SCENARIOS["full"]), "Deployment", "tre-operator")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert labels["team"] == "platform"
+    assert labels["app.kubernetes.io/component"] == "operator"
+    for key, value in deployment["spec"]["selector"]["matchLabels"].items():
+        assert labels[key] == value
+
+
+def test_one_folder_per_component_and_one_file_per_kind() -> None:
+    result = template(SCENARIOS["full"])
+    assert result.returncode == 0, result.stderr
+    kinds_by_source: dict[str, set[str]] = {}
+    for chunk in result.stdout.split("\n---\n"):
+        source = next(
+            (line.split(": ", 1)[1] for line in chunk.splitlines() if line.startswith("# Source:")),
+            None,
+        )
+        doc = yaml.safe_load(chunk)
+        if source and doc:
+            kinds_by_source.setdefault(source, set()).add(doc["kind"])
+    for source, kinds in kinds_by_source.items():
+        parts = source.split("/")
+        assert len(kinds) == 1, f"{source} renders {kinds}"
+        (kind,) = kinds
+        if parts[1] == "crds":
+            continue
+        assert parts[1] == "templates"
+        assert parts[2] in {"operator", "airlock", "monitoring"}, source
+        assert parts[3] == f"{kind.lower()}.yaml", source

@@ -7,25 +7,17 @@ objects never collide with another release's and are easy to find.
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{- /* The prefix of every resource name: the release name, unless overridden. */ -}}
 {{- define "tre.fullname" -}}
-{{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
-{{- else -}}
-{{- $name := default .Chart.Name .Values.nameOverride -}}
-{{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
-{{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
-{{- end -}}
-{{- end -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 54 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "tre.operator.fullname" -}}
-{{- printf "%s-operator" (include "tre.fullname" . | trunc 54 | trimSuffix "-") -}}
+{{- printf "%s-operator" (include "tre.fullname" .) -}}
 {{- end -}}
 
 {{- define "tre.airlock.fullname" -}}
-{{- printf "%s-airlock" (include "tre.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- printf "%s-airlock" (include "tre.fullname" .) -}}
 {{- end -}}
 
 {{- define "tre.chart" -}}
@@ -104,60 +96,71 @@ podAntiAffinity:
 {{- end -}}
 
 {{/*
-NetworkPolicy peers. Call with a peer from values ({cidrs, namespaceSelector,
-podSelector, ports}); renders the items of a `to:` or `from:` list.
+NetworkPolicy peers of a peer from values ({cidrs, namespaceSelector,
+podSelector, ports}), as a YAML list for a rule's `to:` or `from:`.
 */}}
 {{- define "tre.networkPolicy.peers" -}}
-{{- range .cidrs }}
-- ipBlock:
-    cidr: {{ . | quote }}
-{{- end }}
-{{- if or .namespaceSelector .podSelector }}
-- {{- if .namespaceSelector }}
-  namespaceSelector:
-    matchLabels:
-      {{- toYaml .namespaceSelector | nindent 6 }}
-  {{- end }}
-  {{- if .podSelector }}
-  podSelector:
-    matchLabels:
-      {{- toYaml .podSelector | nindent 6 }}
-  {{- end }}
-{{- end }}
+{{- $peers := list -}}
+{{- range .cidrs -}}
+{{- $peers = append $peers (dict "ipBlock" (dict "cidr" .)) -}}
+{{- end -}}
+{{- if or .namespaceSelector .podSelector -}}
+{{- $peer := dict -}}
+{{- with .namespaceSelector -}}
+{{- $_ := set $peer "namespaceSelector" (dict "matchLabels" .) -}}
+{{- end -}}
+{{- with .podSelector -}}
+{{- $_ := set $peer "podSelector" (dict "matchLabels" .) -}}
+{{- end -}}
+{{- $peers = append $peers $peer -}}
+{{- end -}}
+{{- toYaml $peers -}}
 {{- end -}}
 
 {{/*
-One egress rule to a peer on its TCP ports. Renders nothing for an empty peer.
+A component's egress rules, as a YAML list: DNS to the cluster resolver (UDP
+and TCP), then one rule per named peer on its TCP ports, then `extra` rules.
+Peers that name nothing render nothing: egress stays denied.
+Call with (dict "root" $ "peers" (list ...) "extra" (list ...)).
 */}}
-{{- define "tre.networkPolicy.egressRule" -}}
-{{- if and (or .cidrs .namespaceSelector .podSelector) .ports }}
-- to:
-    {{- include "tre.networkPolicy.peers" . | nindent 4 }}
-  ports:
-    {{- range .ports }}
-    - protocol: TCP
-      port: {{ . }}
-    {{- end }}
-{{- end }}
+{{- define "tre.networkPolicy.egress" -}}
+{{- $rules := list -}}
+{{- with .root.Values.networkPolicy.dns -}}
+{{- if and (include "tre.networkPolicy.hasPeer" .) .ports -}}
+{{- $ports := list -}}
+{{- range .ports -}}
+{{- $ports = append (append $ports (dict "protocol" "UDP" "port" .)) (dict "protocol" "TCP" "port" .) -}}
+{{- end -}}
+{{- $rules = append $rules (dict "to" (include "tre.networkPolicy.peers" . | fromYamlArray) "ports" $ports) -}}
+{{- end -}}
+{{- end -}}
+{{- range .peers -}}
+{{- if and (include "tre.networkPolicy.hasPeer" .) .ports -}}
+{{- $ports := list -}}
+{{- range .ports -}}
+{{- $ports = append $ports (dict "protocol" "TCP" "port" .) -}}
+{{- end -}}
+{{- $rules = append $rules (dict "to" (include "tre.networkPolicy.peers" . | fromYamlArray) "ports" $ports) -}}
+{{- end -}}
+{{- end -}}
+{{- $rules = concat $rules (.extra | default list) -}}
+{{- toYaml $rules -}}
 {{- end -}}
 
 {{/*
-Egress to the cluster DNS resolver, on UDP and TCP.
+A component's ingress rules, as a YAML list: each source peer that names
+something may reach the named container port. Call with
+(dict "peers" (list ...) "port" "http" "extra" (list ...)).
 */}}
-{{- define "tre.networkPolicy.dnsRule" -}}
-{{- with .Values.networkPolicy.dns }}
-{{- if and (or .cidrs .namespaceSelector .podSelector) .ports }}
-- to:
-    {{- include "tre.networkPolicy.peers" . | nindent 4 }}
-  ports:
-    {{- range .ports }}
-    - protocol: UDP
-      port: {{ . }}
-    - protocol: TCP
-      port: {{ . }}
-    {{- end }}
-{{- end }}
-{{- end }}
+{{- define "tre.networkPolicy.ingress" -}}
+{{- $rules := .extra | default list -}}
+{{- $port := .port -}}
+{{- range .peers -}}
+{{- if include "tre.networkPolicy.hasPeer" . -}}
+{{- $rules = append $rules (dict "from" (include "tre.networkPolicy.peers" . | fromYamlArray) "ports" (list (dict "protocol" "TCP" "port" $port))) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $rules -}}
 {{- end -}}
 
 {{/*
