@@ -7,6 +7,7 @@ tests fail saying how to build it; they never skip.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -77,6 +78,13 @@ def kube_version() -> str:
 
 
 def template(values: dict[str, Any] | None) -> subprocess.CompletedProcess[str]:
+    """``helm template`` of the chart; the same values render once per session."""
+    return _template(None if values is None else yaml.safe_dump(values, sort_keys=True))
+
+
+@functools.cache
+def _template(values_yaml: str | None) -> subprocess.CompletedProcess[str]:
+    values = None if values_yaml is None else yaml.safe_load(values_yaml)
     return run_helm(
         "template",
         RELEASE,
