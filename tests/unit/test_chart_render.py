@@ -10,6 +10,7 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kv_utils
 
+import orchestrator
 from orchestrator.embedded.paths import pinned_versions
 from tests.unit.helm_chart import (
     CHART,
@@ -255,3 +256,8 @@ def test_one_folder_per_component_and_one_file_per_kind() -> None:
         assert parts[1] == "templates"
         assert parts[2] in {"operator", "airlock", "monitoring"}, source
         assert parts[3] == f"{kind.lower()}.yaml", source
+
+
+def test_chart_app_version_is_the_package_version() -> None:
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["appVersion"] == orchestrator.__version__
