@@ -79,8 +79,8 @@ def egress_cidrs(scenario: str, component: str) -> set[tuple[str, int]]:
 
 def test_operator_reaches_only_the_api_server_vault_and_object_storage() -> None:
     assert egress_cidrs("minimal", "operator") == {
-        ("10.96.0.1/32", 443),
-        ("10.96.0.1/32", 6443),
+        ("172.18.0.2/32", 443),
+        ("172.18.0.2/32", 6443),
         ("10.20.0.10/32", 8200),
         ("10.20.0.20/32", 443),
     }
