@@ -61,8 +61,9 @@ def _type_of(node: Schema) -> str:
         item_type = node["items"].get("type")
         if isinstance(item_type, str) and item_type != "object":
             text = f"array of {item_type}"
-    if kind == "object" and "properties" not in node and "additionalProperties" in node:
-        text = "map of string"
+    extra = node.get("additionalProperties")
+    if kind == "object" and "properties" not in node and isinstance(extra, Mapping):
+        text = f"map of {extra.get('type', 'any')}"
     return text
 
 

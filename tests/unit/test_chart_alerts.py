@@ -43,14 +43,16 @@ def rules_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def annotations_for(rules_file: Path, alert: str, project: str) -> dict[str, str]:
-    """The alert's annotations as Prometheus expands them for ``project``."""
+def annotations_for(rules_file: Path, alert: str, **labels: str) -> dict[str, str]:
+    """The alert's annotations as Prometheus expands them with ``labels``."""
     groups = yaml.safe_load(rules_file.read_text())["groups"]
     (rule,) = [r for g in groups for r in g["rules"] if r.get("alert") == alert]
-    return {
-        key: value.replace("{{ $labels.project }}", project)
-        for key, value in rule["annotations"].items()
-    }
+    expanded = {}
+    for key, value in rule["annotations"].items():
+        for name, label in labels.items():
+            value = value.replace("{{ $labels." + name + " }}", label)
+        expanded[key] = value
+    return expanded
 
 
 def run_rule_tests(rules_file: Path, tests: list[dict[str, Any]]) -> None:
@@ -81,36 +83,38 @@ def test_rules_are_valid_promql(rules_file: Path) -> None:
     assert "SUCCESS: 5 rules found" in result.stdout
 
 
-def test_a_request_waiting_in_review_for_two_days_raises_an_alert(rules_file: Path) -> None:
+def test_requests_waiting_two_days_without_a_decision_raise_an_alert(rules_file: Path) -> None:
     alert = "TreAirlockRequestStuckInReview"
+    waiting = 'tre_airlock_requests{state="in_review"}'
+    decisions = 'tre_airlock_time_to_decision_seconds_count{decision="approved"}'
     run_rule_tests(
         rules_file,
         [
             {
                 "interval": "1m",
-                "input_series": [
-                    {
-                        "series": 'tre_airlock_oldest_request_age_seconds{state="in_review",project="p1"}',
-                        "values": "0+60x3000",
-                    }
-                ],
+                "input_series": [{"series": waiting, "values": "0x60 1x3100"}],
                 "alert_rule_test": [
                     {"eval_time": "47h", "alertname": alert, "exp_alerts": []},
                     {
-                        "eval_time": "49h",
+                        "eval_time": "50h",
                         "alertname": alert,
                         "exp_alerts": [
                             {
-                                "exp_labels": {
-                                    "severity": "warning",
-                                    "project": "p1",
-                                },
-                                "exp_annotations": annotations_for(rules_file, alert, "p1"),
+                                "exp_labels": {"severity": "warning"},
+                                "exp_annotations": annotations_for(rules_file, alert),
                             }
                         ],
                     },
                 ],
-            }
+            },
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": waiting, "values": "0x60 1x3100"},
+                    {"series": decisions, "values": "0x1500 1x1600"},
+                ],
+                "alert_rule_test": [{"eval_time": "50h", "alertname": alert, "exp_alerts": []}],
+            },
         ],
     )
 
@@ -125,26 +129,20 @@ def test_a_burst_of_blocked_files_raises_an_alert_and_a_trickle_does_not(
             {
                 "interval": "1m",
                 "input_series": [
-                    {
-                        "series": 'tre_airlock_blocked_files_total{project="burst"}',
-                        "values": "0+1x120",
-                    },
-                    {
-                        "series": 'tre_airlock_blocked_files_total{project="trickle"}',
-                        "values": "0+0.1x120",
-                    },
+                    {"series": "tre_airlock_blocked_files_total", "values": "0+0.1x120 12+1x60"}
                 ],
                 "alert_rule_test": [
+                    {"eval_time": "100m", "alertname": alert, "exp_alerts": []},
                     {
-                        "eval_time": "90m",
+                        "eval_time": "170m",
                         "alertname": alert,
                         "exp_alerts": [
                             {
-                                "exp_labels": {"severity": "warning", "project": "burst"},
-                                "exp_annotations": annotations_for(rules_file, alert, "burst"),
+                                "exp_labels": {"severity": "warning"},
+                                "exp_annotations": annotations_for(rules_file, alert),
                             }
                         ],
-                    }
+                    },
                 ],
             }
         ],
@@ -161,14 +159,8 @@ def test_persistent_reconcile_errors_raise_an_alert_and_a_blip_does_not(
             {
                 "interval": "1m",
                 "input_series": [
-                    {
-                        "series": 'tre_operator_reconcile_errors_total{project="broken"}',
-                        "values": "0+1x60",
-                    },
-                    {
-                        "series": 'tre_operator_reconcile_errors_total{project="blip"}',
-                        "values": "0 1 1x60",
-                    },
+                    {"series": 'tre_reconcile_errors_total{kind="vault"}', "values": "0+1x60"},
+                    {"series": 'tre_reconcile_errors_total{kind="conflict"}', "values": "0 1 1x60"},
                 ],
                 "alert_rule_test": [
                     {"eval_time": "10m", "alertname": alert, "exp_alerts": []},
@@ -177,8 +169,8 @@ def test_persistent_reconcile_errors_raise_an_alert_and_a_blip_does_not(
                         "alertname": alert,
                         "exp_alerts": [
                             {
-                                "exp_labels": {"severity": "warning", "project": "broken"},
-                                "exp_annotations": annotations_for(rules_file, alert, "broken"),
+                                "exp_labels": {"severity": "warning", "kind": "vault"},
+                                "exp_annotations": annotations_for(rules_file, alert, kind="vault"),
                             }
                         ],
                     },

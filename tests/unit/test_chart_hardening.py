@@ -90,9 +90,9 @@ def test_service_accounts_do_not_mount_tokens_by_default() -> None:
             assert account["automountServiceAccountToken"] is False
 
 
-def test_airlock_vault_token_is_short_lived_and_not_for_the_kubernetes_api() -> None:
-    airlock = pod_spec("minimal", "Deployment/tre-airlock")
-    (volume,) = [v for v in airlock["volumes"] if v["name"] == "vault-token"]
-    token = volume["projected"]["sources"][0]["serviceAccountToken"]
-    assert token["audience"] == "vault"
-    assert token["expirationSeconds"] <= 3600
+def test_airlock_holds_no_service_account_token_at_all() -> None:
+    airlock = pod_spec("full", "Deployment/tre-airlock")
+    assert airlock["automountServiceAccountToken"] is False
+    for volume in airlock["volumes"]:
+        sources = volume.get("projected", {}).get("sources", [])
+        assert not any("serviceAccountToken" in source for source in sources), volume["name"]

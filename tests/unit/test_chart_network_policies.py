@@ -99,7 +99,7 @@ def test_airlock_reaches_only_its_dependencies_and_project_hubs() -> None:
         for r in rules
         if any(
             p.get("namespaceSelector", {}).get("matchLabels")
-            == {"app.kubernetes.io/part-of": "tre-orchestrator"}
+            == {"app.kubernetes.io/managed-by": "tre-orchestrator"}
             for p in r["to"]
         )
     ]
@@ -130,7 +130,7 @@ def test_operator_accepts_no_connections_unless_prometheus_is_named() -> None:
 def test_airlock_accepts_connections_from_project_namespaces_only_by_default() -> None:
     (rule,) = policy("minimal", "airlock")["spec"]["ingress"]
     assert rule["from"] == [
-        {"namespaceSelector": {"matchLabels": {"app.kubernetes.io/part-of": "tre-orchestrator"}}}
+        {"namespaceSelector": {"matchLabels": {"app.kubernetes.io/managed-by": "tre-orchestrator"}}}
     ]
     assert len(policy("full", "airlock")["spec"]["ingress"]) == 3
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonschema
@@ -116,9 +117,9 @@ def test_alerts_cover_stuck_reviews_reconcile_errors_and_blocked_file_spikes() -
         "TreAirlockBlockedFilesSpike",
         "TreOperatorReconcileErrors",
     } <= set(alerts)
-    assert alerts["TreAirlockRequestStuckInReview"]["expr"].endswith("> 172800")
+    assert "[48h]" in alerts["TreAirlockRequestStuckInReview"]["expr"]
     assert alerts["TreAirlockBlockedFilesSpike"]["expr"].endswith("> 20")
-    assert "{{ $labels.project }}" in alerts["TreOperatorReconcileErrors"]["annotations"]["summary"]
+    assert "{{ $labels.kind }}" in alerts["TreOperatorReconcileErrors"]["annotations"]["summary"]
 
 
 def test_every_resource_name_carries_the_release_prefix() -> None:
@@ -178,12 +179,12 @@ def test_airlock_reads_credentials_only_from_existing_secrets() -> None:
         "containers"
     ][0]
     refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
-    assert refs["TRE_AIRLOCK_DATABASE_URL"] == {
-        "name": "tre-airlock-database",
-        "key": "database-url",
+    assert refs == {
+        "TRE_AIRLOCK_DATABASE__URL": {"name": "tre-airlock-database", "key": "database-url"},
+        "TRE_AIRLOCK_STORAGE__ACCESS_KEY": {"name": "tre-airlock-s3", "key": "accessKey"},
+        "TRE_AIRLOCK_STORAGE__SECRET_KEY": {"name": "tre-airlock-s3", "key": "secretKey"},
+        "TRE_AIRLOCK_SIGNING__VAULT_TOKEN": {"name": "tre-airlock-vault", "key": "token"},
     }
-    assert refs["TRE_S3_ACCESS_KEY"]["name"] == "tre-airlock-s3"
-    assert refs["TRE_S3_SECRET_KEY"]["name"] == "tre-airlock-s3"
     for value in one(manifests, "ConfigMap", "tre-airlock")["data"].values():
         assert "password" not in value.lower()
 
@@ -191,11 +192,23 @@ def test_airlock_reads_credentials_only_from_existing_secrets() -> None:
 def test_airlock_serves_its_api_with_the_configured_approvals() -> None:
     manifests = render(SCENARIOS["full"])
     spec = one(manifests, "Deployment", "tre-airlock")["spec"]["template"]["spec"]
-    assert spec["containers"][0]["args"][:2] == ["airlock", "serve"]
-    assert spec["initContainers"][0]["args"] == ["airlock", "migrate"]
+    assert spec["containers"][0]["args"] == [
+        "airlock",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+    ]
     config = one(manifests, "ConfigMap", "tre-airlock")["data"]
-    assert config["TRE_AIRLOCK_REQUIRED_APPROVALS"] == "3"
-    assert config["TRE_AIRLOCK_OIDC_ISSUER"] == "https://login.example.org/realms/tre"
+    assert config["TRE_AIRLOCK_REVIEW__REQUIRED_APPROVALS"] == "3"
+    assert config["TRE_AIRLOCK_OIDC__ISSUER"] == "https://login.example.org/realms/tre"
+    assert config["TRE_AIRLOCK_STORAGE__ENDPOINT"] == "s3.example.org"
+    assert config["TRE_AIRLOCK_STORAGE__SECURE"] == "true"
+    assert config["TRE_AIRLOCK_SIGNING__VAULT_URL"] == "https://vault.vault.svc:8200"
+    assert json.loads(config["TRE_AIRLOCK_WORKSPACE_HUBS"]) == {
+        "genomics": "http://hub.tre-genomics.svc:8081/hub/api"
+    }
     service = one(manifests, "Service", "tre-airlock")
     assert service["spec"]["ports"][0]["port"] == 8080
 
@@ -216,7 +229,7 @@ def test_a_digest_pins_the_image() -> None:
         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
     )
     config = one(manifests, "ConfigMap", "tre-operator")["data"]
-    assert config["TRE_OPERATOR_WORKSPACE_IMAGE"] == "registry.example.org/tre/workspace:2026.11"
+    assert config["TRE_OPERATOR_HUB_IMAGE"] == "quay.io/jupyterhub/k8s-hub:4.2.0"
 
 
 def test_without_a_tag_the_image_is_the_chart_app_version() -> None:
@@ -261,3 +274,48 @@ def test_one_folder_per_component_and_one_file_per_kind() -> None:
 def test_chart_app_version_is_the_package_version() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert chart["appVersion"] == orchestrator.__version__
+
+
+def test_operator_is_told_where_project_enclaves_reach_shared_services() -> None:
+    config = one(render(SCENARIOS["minimal"]), "ConfigMap", "tre-operator")["data"]
+    assert config["TRE_OPERATOR_S3_URL"] == "https://s3.example.org"
+    assert config["TRE_OPERATOR_S3_CIDR"] == "10.20.0.20/32"
+    assert config["TRE_OPERATOR_VAULT_URL"] == "https://vault.example.org:8200"
+    assert config["TRE_OPERATOR_VAULT_CIDR"] == "10.20.0.10/32"
+    assert config["TRE_OPERATOR_KUBE_API_CIDR"] == "172.18.0.2/32"
+    assert config["TRE_OPERATOR_AIRLOCK_URL"] == "http://tre-airlock.tre-system.svc:80"
+    assert config["TRE_OPERATOR_AIRLOCK_PORT"] == "8000"
+    assert config["TRE_OPERATOR_METRICS_HOST"] == "0.0.0.0"
+
+
+def test_operator_reads_its_credentials_from_existing_secrets() -> None:
+    deployment = one(render(SCENARIOS["full"]), "Deployment", "tre-operator")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    refs = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in container["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert refs == {
+        "TRE_OPERATOR_S3_ACCESS_KEY": {"name": "tre-operator-s3", "key": "accessKey"},
+        "TRE_OPERATOR_S3_SECRET_KEY": {"name": "tre-operator-s3", "key": "secretKey"},
+        "TRE_OPERATOR_VAULT_TOKEN": {"name": "tre-operator-vault", "key": "vault-token"},
+    }
+
+
+def test_operator_may_review_workspace_tokens_for_vault() -> None:
+    binding = one(render(SCENARIOS["minimal"]), "ClusterRoleBinding", "tre-operator-auth-delegator")
+    assert binding["roleRef"]["name"] == "system:auth-delegator"
+    assert binding["subjects"][0]["name"] == "tre-operator"
+
+
+def test_airlock_roles_reach_the_service_in_its_own_vocabulary() -> None:
+    config = one(render(SCENARIOS["full"]), "ConfigMap", "tre-airlock")["data"]
+    assert json.loads(config["TRE_AIRLOCK_ROLES__OPERATORS"]) == ["otto"]
+    assert json.loads(config["TRE_AIRLOCK_ROLES__PROJECTS"]) == {
+        "genomics": {
+            "researchers": ["alice", "ben"],
+            "reviewers": ["rita", "ravi", "rosa"],
+            "project_admins": ["rosa"],
+        }
+    }

@@ -38,7 +38,10 @@ def test_every_object_in_the_schema_is_closed() -> None:
             assert extra is False, f"{path} must set additionalProperties: false"
         else:
             assert isinstance(extra, dict), f"{path} must be closed or a typed map"
-            assert extra.get("type") == "string", f"{path} must be a map of strings"
+            if extra.get("type") == "object":
+                assert extra.get("additionalProperties") is False, f"{path} values must be closed"
+            else:
+                assert extra.get("type") == "string", f"{path} must be a typed map"
 
 
 def test_every_value_is_described_for_the_reference() -> None:

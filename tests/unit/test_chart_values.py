@@ -40,6 +40,8 @@ def test_default_values_alone_fail_naming_every_missing_value() -> None:
         "airlock.database.existingSecret is empty",
         "airlock.objectStorage.existingSecret is empty",
         "operator.objectStorage.existingSecret is empty",
+        "operator.vaultToken.existingSecret is empty",
+        "airlock.vaultToken.existingSecret is empty",
         "objectStorage.endpoint is empty",
         "vault.address is empty",
         "airlock.oidc.issuer is empty",
@@ -72,7 +74,9 @@ def test_an_egress_allowance_for_every_address_is_refused(peer: str, cidr: str) 
     [
         "airlock.database.existingSecret",
         "airlock.objectStorage.existingSecret",
+        "airlock.vaultToken.existingSecret",
         "operator.objectStorage.existingSecret",
+        "operator.vaultToken.existingSecret",
     ],
 )
 def test_a_missing_secret_name_is_refused(key: str) -> None:
@@ -93,8 +97,10 @@ def test_plain_http_object_storage_renders_with_explicit_consent() -> None:
     values = minimal_values(
         objectStorage={"endpoint": "http://s3.internal:8333", "insecureAllowHttp": True}
     )
-    configmaps = [d for d in render(values) if d["kind"] == "ConfigMap"]
-    assert {c["data"]["TRE_S3_ENDPOINT"] for c in configmaps} == {"http://s3.internal:8333"}
+    config = {d["metadata"]["name"]: d["data"] for d in render(values) if d["kind"] == "ConfigMap"}
+    assert config["tre-operator"]["TRE_OPERATOR_S3_URL"] == "http://s3.internal:8333"
+    assert config["tre-airlock"]["TRE_AIRLOCK_STORAGE__ENDPOINT"] == "s3.internal:8333"
+    assert config["tre-airlock"]["TRE_AIRLOCK_STORAGE__SECURE"] == "false"
 
 
 def test_plain_http_vault_is_refused_without_explicit_consent() -> None:
@@ -150,3 +156,16 @@ def test_every_problem_is_reported_at_once() -> None:
     error = render_error(values)
     assert "airlock.requiredApprovals is 0" in error
     assert "objectStorage.endpoint is plain HTTP" in error
+
+
+@pytest.mark.parametrize("peer", ["kubeApiServer", "vault", "objectStorage"])
+def test_services_enclaves_reach_must_be_named_by_address(peer: str) -> None:
+    values = minimal_values(
+        networkPolicy={peer: {"namespaceSelector": {"kubernetes.io/metadata.name": "infra"}}}
+    )
+    values["networkPolicy"][peer]["cidrs"] = None
+    error = render_error(values)
+    expected = (
+        f"networkPolicy.{peer}.cidrs is empty: project enclaves reach this service by address"
+    )
+    assert expected in error

@@ -13,7 +13,7 @@ fails: nothing is installed from a dangerous or incomplete configuration.
 {{- end -}}
 
 {{- /* Secrets the chart reads but never creates. */ -}}
-{{- range $key, $value := dict "airlock.database.existingSecret" $v.airlock.database.existingSecret "airlock.objectStorage.existingSecret" $v.airlock.objectStorage.existingSecret "operator.objectStorage.existingSecret" $v.operator.objectStorage.existingSecret -}}
+{{- range $key, $value := dict "airlock.database.existingSecret" $v.airlock.database.existingSecret "airlock.objectStorage.existingSecret" $v.airlock.objectStorage.existingSecret "airlock.vaultToken.existingSecret" $v.airlock.vaultToken.existingSecret "operator.objectStorage.existingSecret" $v.operator.objectStorage.existingSecret "operator.vaultToken.existingSecret" $v.operator.vaultToken.existingSecret -}}
 {{- if not $value -}}
 {{- $errors = append $errors (printf "%s is empty: create a Secret in namespace %s with the credentials and set %s to its name." $key $.Release.Namespace $key) -}}
 {{- end -}}
@@ -56,6 +56,12 @@ fails: nothing is installed from a dangerous or incomplete configuration.
 {{- $errors = append $errors (printf "networkPolicy.%s names no destination, so the components could not reach it: set its cidrs, or its namespaceSelector and podSelector." $name) -}}
 {{- else if not $peer.ports -}}
 {{- $errors = append $errors (printf "networkPolicy.%s.ports is empty: list the TCP ports the service listens on." $name) -}}
+{{- end -}}
+{{- end -}}
+{{- range $name := list "kubeApiServer" "vault" "objectStorage" -}}
+{{- $peer := index $v.networkPolicy $name -}}
+{{- if and (include "tre.networkPolicy.hasPeer" $peer) (not $peer.cidrs) -}}
+{{- $errors = append $errors (printf "networkPolicy.%s.cidrs is empty: project enclaves reach this service by address, so name it by its address range (labels alone are not enough)." $name) -}}
 {{- end -}}
 {{- end -}}
 {{- if and (include "tre.networkPolicy.hasPeer" $v.networkPolicy.notifications) (not $v.networkPolicy.notifications.ports) -}}
