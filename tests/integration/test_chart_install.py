@@ -19,10 +19,6 @@ import pytest
 
 from tests.unit.helm_chart import CHART, MINIMAL_VALUES, helm_binary
 
-# kwok's nodes advertise no ephemeral storage, so a pod limiting it cannot be
-# scheduled there; the emptyDir size limits still bound the scratch space.
-KWOK_VALUES = ["--set", "airlock.resources.limits.ephemeral-storage=null"]
-
 RELEASE = "tre"
 
 
@@ -84,7 +80,6 @@ def test_chart_installs_and_its_pods_pass_restricted_admission(
         namespace,
         "--values",
         str(MINIMAL_VALUES),
-        *KWOK_VALUES,
     )
     assert result.returncode == 0, result.stderr
     assert "Exports need 2 independent approval(s)" in result.stdout
