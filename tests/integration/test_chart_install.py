@@ -7,6 +7,7 @@ the accepted pods Running.
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
 import time
@@ -121,3 +122,37 @@ def test_the_server_refuses_an_unhardened_pod_in_the_same_namespace(
         core.create_namespaced_pod(namespace, pod)
     assert refused.value.status == 403
     assert "violates PodSecurity" in refused.value.body
+
+
+def test_upgrades_apply_changed_values_and_refuse_unsafe_ones_without_touching_the_release(
+    kube: Any, restricted_namespace: str
+) -> None:
+    namespace = restricted_namespace
+    install = ["--namespace", namespace, "--values", str(MINIMAL_VALUES)]
+    assert helm(kube, "install", RELEASE, str(CHART), *install).returncode == 0
+    core = kubernetes.client.CoreV1Api(kube.api_client())
+    apps = kubernetes.client.AppsV1Api(kube.api_client())
+
+    def checksum() -> str:
+        deployment = apps.read_namespaced_deployment("tre-airlock", namespace)
+        return str(deployment.spec.template.metadata.annotations["checksum/config"])
+
+    before = checksum()
+    upgraded = helm(
+        kube, "upgrade", RELEASE, str(CHART), *install, "--set", "airlock.requiredApprovals=1"
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "WARNING: airlock.requiredApprovals is 1" in upgraded.stdout
+    config = core.read_namespaced_config_map("tre-airlock", namespace).data
+    assert config["TRE_AIRLOCK_REVIEW__REQUIRED_APPROVALS"] == "1"
+    assert checksum() != before, "changed settings must roll the airlock pods"
+
+    refused = helm(
+        kube, "upgrade", RELEASE, str(CHART), *install, "--set", "airlock.requiredApprovals=0"
+    )
+    assert refused.returncode != 0
+    assert "airlock.requiredApprovals is 0" in refused.stderr
+    config = core.read_namespaced_config_map("tre-airlock", namespace).data
+    assert config["TRE_AIRLOCK_REVIEW__REQUIRED_APPROVALS"] == "1"
+    history = helm(kube, "history", RELEASE, "--namespace", namespace, "--output", "json")
+    assert [entry["status"] for entry in json.loads(history.stdout)] == ["superseded", "deployed"]
