@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.cli import helm_reference, satre_report
+from orchestrator.domain.airlock.diagram import render_state_reference
 from orchestrator.embedded.paths import REPO_ROOT
 
 
@@ -41,6 +42,7 @@ ARTEFACTS: list[Artefact] = [
     Artefact("helm/tre-orchestrator/values.schema.json", helm_reference.render_schema_json),
     Artefact("docs/reference/helm-values.md", helm_reference.render_values_reference),
     Artefact("docs/satre-compliance.md", satre_report.render_compliance),
+    Artefact("docs/reference/airlock-states.md", render_state_reference),
 ]
 
 
