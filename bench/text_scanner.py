@@ -1,0 +1,94 @@
+"""Throughput of the content text scanner alone on clean CSV-like text, against SHA-256.
+
+Builds ~100 MB of clean CSV-like text in memory (ids, ONS-style area codes, sex, age
+bands, ISO dates, floats, short free text, counts), then times, in the same run:
+``hashlib.sha256`` over the bytes, and the text scanner fed 1 MiB chunks of whole lines.
+Prints MB/s for each, the scanner's speed as a fraction of SHA-256's, and peak RSS.
+
+    .venv/bin/python bench/text_scanner.py [MEGABYTES]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import resource
+import sys
+import time
+
+from orchestrator.checks.content_rules import default_content_rules
+from orchestrator.checks.text import make_text_scanner
+
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "north",
+    "south",
+    "east",
+    "west",
+    "clinic",
+    "ward",
+    "outcome",
+    "follow",
+    "up",
+    "visit",
+]
+
+
+def clean_csv(megabytes: int, seed: int = 1) -> str:
+    r = random.Random(seed)
+    lines = ["patient_group,region,sex,age_band,visit_date,value,comment,count\n"]
+    size = 0
+    while size < 4_000_000:
+        line = (
+            f"{r.randint(1, 99999)},E0{r.randint(6000000, 6999999)},{r.choice('MF')},"
+            f"{r.randint(1, 18) * 5}-{r.randint(1, 18) * 5 + 4},"
+            f"{r.randint(2000, 2024)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d},"
+            f"{r.random() * 1000:.6f},{' '.join(r.choices(WORDS, k=r.randint(1, 5)))},"
+            f"{r.randint(0, 100000)}\n"
+        )
+        lines.append(line)
+        size += len(line)
+    block = "".join(lines)
+    text = block * (megabytes * 1_000_000 // len(block) + 1)
+    return text[: megabytes * 1_000_000].rsplit("\n", 1)[0] + "\n"
+
+
+def chunks(text: str, size: int = 1 << 20) -> list[tuple[str, int]]:
+    out, start, line = [], 0, 1
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        out.append((text[start:end], line))
+        line += text.count("\n", start, end)
+        start = end
+    return out
+
+
+def main() -> None:
+    megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    text = clean_csv(megabytes)
+    data = text.encode()
+    parts = chunks(text)
+    t0 = time.perf_counter()
+    hashlib.sha256(data).hexdigest()
+    sha = time.perf_counter() - t0
+    scanner = make_text_scanner(default_content_rules())
+    t0 = time.perf_counter()
+    for chunk, first_line in parts:
+        scanner.feed(chunk, first_line)
+    findings = scanner.finish()
+    scan = time.perf_counter() - t0
+    mb = len(data) / 1e6
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"input            {mb:8.1f} MB clean CSV-like text, {len(findings)} findings")
+    print(f"sha256 (hashlib) {mb / sha:8.0f} MB/s")
+    print(f"text scanner     {mb / scan:8.0f} MB/s")
+    print(f"ratio            {sha / scan:8.2f} of sha256 (goal for the whole engine: >= 0.33)")
+    print(f"peak RSS         {peak:8.0f} MB (the test text itself is held in memory twice)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The fast path: find the few lines worth a precise look, in a handful of C-speed passes.
+
+Running a dozen validating regular expressions over every byte would cost far more
+than hashing the file. Instead each block of text is translated once into a *shape*
+(digits become ``0``, capitals ``A``; small letters and punctuation survive) and once into a *token map* (characters of base64/hex tokens become
+``x``). Each family of checks has a few fixed needles whose absence proves the
+family cannot match: a ten-digit run (``0000000000``), a spaced number (``000 000``),
+a postcode inward code (``0AA``), an rsID (``rs0``), a long token (``xxx…``), and so
+on. ``bytes.find`` skips through clean text at memory speed, so a clean block costs
+two translations and a few searches; only the lines around a needle are handed to
+the precise matchers in :mod:`.identifiers`, :mod:`.credentials`, :mod:`.genomic_text`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import Flag, auto
+
+
+class Family(Flag):
+    """Groups of checks that share a prefilter needle."""
+
+    NONE = 0
+    NUMBERS = auto()  # NHS numbers, phone numbers
+    NI = auto()
+    POSTCODE = auto()
+    EMAIL = auto()
+    BIRTH = auto()  # birth words: dates of birth; also "bearer"
+    KEYS = auto()  # fixed-shape keys and tokens
+    TOKENS = auto()  # long tokens: high entropy, nucleotide runs, long tokens
+    RSIDS = auto()
+    PROJECT = auto()  # patterns the rule set declares
+
+
+def _shape_table() -> bytes:
+    table = bytearray(range(256))
+    for c in range(256):
+        ch = chr(c)
+        if "0" <= ch <= "9":
+            table[c] = ord("0")
+        elif "A" <= ch <= "Z":
+            table[c] = ord("A")
+        elif ch == "(":
+            table[c] = ord("+")
+        elif c >= 0x80:
+            table[c] = ord("~")
+    return bytes(table)
+
+
+def _token_table() -> bytes:
+    token_chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-."
+    table = bytearray(b" " * 256)
+    for c in token_chars:
+        table[c] = ord("x")
+    table[ord("\n")] = ord("\n")
+    return bytes(table)
+
+
+SHAPE = _shape_table()
+TOKEN = _token_table()
+
+# (needle in the shape, family). Each needle is necessary for its family to match.
+_SHAPE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
+    (b"0000000000", Family.NUMBERS),  # 10+ digits in a row, +447700900123
+    (b"000 000", Family.NUMBERS),  # 943 476 5919, 020 7946 0958, 07700 900123
+    (b"000-000", Family.NUMBERS),  # 943-476-5919
+    (b"000000A", Family.NI),  # AB123456C
+    (b"00 A", Family.NI),  # AB 12 34 56 C
+    (b"0AA", Family.POSTCODE),  # the inward code of any full postcode
+    (b"AAAA", Family.KEYS | Family.BIRTH),  # AKIA…, -----BEGIN, BIRTH, BORN, BEARER
+    (b"rs0", Family.RSIDS),
+    (b"irth", Family.BIRTH),  # birth, Birth, date_of_birth
+    (b"born", Family.BIRTH),
+    (b"Aorn", Family.BIRTH),  # Born
+    (b"dob", Family.BIRTH),
+    (b"d.o.b", Family.BIRTH),
+    (b"earer", Family.KEYS),  # bearer, Bearer
+)
+# Literal markers searched in the original bytes.
+_BYTE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
+    (b"@", Family.EMAIL),
+    (b"+", Family.NUMBERS),  # +33 1 23 45 67 89 and other international groupings
+    (b"DOB", Family.BIRTH),  # also D.O.B. and Dob: see identifiers._BIRTH_WORDS
+    (b"D.O", Family.BIRTH),
+)
+
+
+def _line_span(buf: bytes, pos: int) -> tuple[int, int]:
+    start = buf.rfind(b"\n", 0, pos) + 1
+    end = buf.find(b"\n", pos)
+    return start, len(buf) if end < 0 else end
+
+
+def _mark(spans: dict[int, tuple[int, Family]], buf: bytes, pos: int, family: Family) -> int:
+    start, end = _line_span(buf, pos)
+    old = spans.get(start)
+    spans[start] = (end, family if old is None else old[1] | family)
+    return end
+
+
+def _search(
+    spans: dict[int, tuple[int, Family]], buf: bytes, needle: bytes, family: Family
+) -> None:
+    pos = buf.find(needle)
+    while pos >= 0:
+        end = _mark(spans, buf, pos, family)
+        pos = buf.find(needle, end)
+
+
+def candidate_lines(
+    data: bytes, families: Family, token_length: int, extra: Iterable[re.Pattern[bytes]] = ()
+) -> list[tuple[int, int, Family]]:
+    """Byte spans ``(start, end, families)`` of the lines that may hold a match, in order.
+
+    ``families`` limits the search to enabled checks; ``token_length`` is the shortest
+    long token worth a look; ``extra`` patterns (project identifiers) run as they are.
+    """
+    spans: dict[int, tuple[int, Family]] = {}
+    shape_needles = [(n, f) for n, f in _SHAPE_NEEDLES if f & families]
+    if shape_needles:
+        shape = data.translate(SHAPE)
+        for needle, family in shape_needles:
+            _search(spans, shape, needle, family)
+    for needle, family in _BYTE_NEEDLES:
+        if family & families:
+            _search(spans, data, needle, family)
+    if families & Family.TOKENS:
+        _search(spans, data.translate(TOKEN), b"x" * max(token_length, 8), Family.TOKENS)
+    for pattern in extra:
+        pos = 0
+        while (m := pattern.search(data, pos)) is not None:
+            pos = _mark(spans, data, m.start(), Family.PROJECT)
+            if pos <= m.start():
+                pos = m.start() + 1
+    return sorted((start, end, fam) for start, (end, fam) in spans.items())
