@@ -100,12 +100,8 @@ _NOT_PHONE_WORDS = re.compile(
 _INTL_RE = re.compile(
     r"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(0\))?(?:[ .-]?[0-9]{1,5}){2,6}(?![\w])"
 )
-# UK national: 0 then 9 or 10 digits, in the usual groupings, or bare.
-_UK_RE = re.compile(
-    r"(?<![\w.+-])(?:\(0[1-9][0-9]{1,4}\)[ ]?[0-9]{3,4}[ -]?[0-9]{3,4}"
-    r"|0[1-9][0-9]{1,4}[ -][0-9]{3,4}(?:[ -][0-9]{3,4})?"
-    r"|0[1-9][0-9]{8,9})(?![\w]|[.,]\d)"
-)
+# UK national: 0 then 9 or 10 more digits, bare or in groups ((020) 7946 0958, 07700 900123).
+_UK_RE = re.compile(r"(?<![\w.+/-])\(?0[1-9][0-9]{1,4}\)?(?:[ -]?[0-9]{2,6}){1,3}(?![\w/]|[.,]\d)")
 
 
 def _digit_count(text: str) -> int:

@@ -36,7 +36,15 @@ class Artefact:
         self.full_path.write_text(self.render())
 
 
-ARTEFACTS: list[Artefact] = []
+def _content_rules_yaml() -> str:
+    from orchestrator.checks.content_rules import render_content_rules_yaml
+
+    return render_content_rules_yaml()
+
+
+ARTEFACTS: list[Artefact] = [
+    Artefact("policies/content-rules.yaml", _content_rules_yaml),
+]
 
 
 def drifted() -> list[str]:
