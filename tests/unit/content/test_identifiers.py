@@ -51,7 +51,8 @@ def test_ten_digit_numbers_that_are_not_nhs_numbers_are_ignored(text: str) -> No
 def test_full_postcodes_are_found(text: str) -> None:
     found = of_rule(scan_text(text), "identifiers.uk_postcode")
     assert len(found) == 1
-    assert "1AA" not in found[0].message and "8TH" not in found[0].message
+    assert "1AA" not in found[0].message
+    assert "8TH" not in found[0].message
 
 
 @pytest.mark.parametrize(
@@ -111,7 +112,8 @@ def test_order_numbers_and_totals_are_not_phone_numbers(text: str) -> None:
 def test_ni_numbers_with_valid_prefixes_are_found(text: str) -> None:
     found = of_rule(scan_text(text), "identifiers.ni_number")
     assert len(found) == 1
-    assert "123456" not in found[0].message and "12 34" not in found[0].message
+    assert "123456" not in found[0].message
+    assert "12 34" not in found[0].message
 
 
 @pytest.mark.parametrize("text", ["GB123456A", "QQ123456C", "DA123456A", "AB123456E", "AB1234567C"])
@@ -133,7 +135,8 @@ def test_ni_numbers_with_invalid_prefixes_or_suffixes_are_ignored(text: str) -> 
 def test_dates_in_a_birth_context_are_dates_of_birth(text: str) -> None:
     found = of_rule(scan_text(text), "identifiers.date_of_birth")
     assert len(found) == 1, text
-    assert "1980" not in found[0].message and "1975" not in found[0].message
+    assert "1980" not in found[0].message
+    assert "1975" not in found[0].message
 
 
 @pytest.mark.parametrize(
