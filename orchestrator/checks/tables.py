@@ -21,6 +21,7 @@ Rows are numbered as in a spreadsheet: the header is row 1.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,9 +86,8 @@ _ID_NAME = re.compile(
     r"|record|sample|pid|uid|uuid)(?:[ _.-]|$)|_id$|^id"
 )
 _QUASI_NAME = re.compile(
-    r"(?i)^(?:age|age[ _]?years|sex|gender|postcode|post[ _]?code|district|lsoa|msoa|oa"
-    r"|ethnicity|ethnic[ _]?group|dob|date[ _]of[ _]birth|birth[ _]?(?:date|year)|yob"
-    r"|year[ _]of[ _]birth|occupation|marital[ _]?status|religion|gp[ _]?practice|practice)$"
+    r"(?i)(?:^|[ _.-])(?:age|sex|gender|postcode|post[ _]?code|district|lsoa|msoa|oa|ethnicity"
+    r"|ethnic|dob|yob|birth|occupation|marital|religion|practice)(?:[ _.-]|$)|date[ _]of[ _]birth"
 )
 _PHONE_COLUMN = re.compile(r"(?i)phone|tel\b|telephone|mobile|fax")
 _ID_VALUE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_/-]{3,}$")
@@ -105,7 +105,7 @@ def _number(cell: str) -> float | None:
 
 
 def _is_int(value: float) -> bool:
-    return value == int(value)
+    return math.isfinite(value) and value == int(value)
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ class _TableScanner:
         self._names = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
         self._dob_cols = [i for i, h in enumerate(header) if identifiers.is_dob_column(h)]
         self._phone_cols = [i for i, h in enumerate(header) if _PHONE_COLUMN.search(h)]
-        self._quasi = [i for i, h in enumerate(header) if _QUASI_NAME.match(h.strip())]
+        self._quasi = [i for i, h in enumerate(header) if _QUASI_NAME.search(h.strip())]
 
     def _decide(self) -> None:
         assert self._header is not None
