@@ -41,6 +41,8 @@ def _shape_table() -> bytes:
             table[c] = ord("0")
         elif "A" <= ch <= "Z":
             table[c] = ord("A")
+        elif ch == "-":
+            table[c] = ord(" ")
         elif ch == "(":
             table[c] = ord("+")
         elif c >= 0x80:
@@ -49,7 +51,7 @@ def _shape_table() -> bytes:
 
 
 def _token_table() -> bytes:
-    token_chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-."
+    token_chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
     table = bytearray(b" " * 256)
     for c in token_chars:
         table[c] = ord("x")
@@ -63,26 +65,27 @@ TOKEN = _token_table()
 # (needle in the shape, family). Each needle is necessary for its family to match.
 _SHAPE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
     (b"0000000000", Family.NUMBERS),  # 10+ digits in a row, +447700900123
-    (b"000 000", Family.NUMBERS),  # 943 476 5919, 020 7946 0958, 07700 900123
-    (b"000-000", Family.NUMBERS),  # 943-476-5919
-    (b"000000A", Family.NI),  # AB123456C
+    (b"000 000", Family.NUMBERS),  # 943 476 5919, 943-476-5919, 020 7946 0958, 07700 900123
+    (b"0A", Family.POSTCODE | Family.NI),  # SW1A 1AA, M1 1AE, AB123456C
     (b"00 A", Family.NI),  # AB 12 34 56 C
-    (b"0AA", Family.POSTCODE),  # the inward code of any full postcode
     (b"AAAA", Family.KEYS | Family.BIRTH),  # AKIA…, -----BEGIN, BIRTH, BORN, BEARER
-    (b"rs0", Family.RSIDS),
     (b"irth", Family.BIRTH),  # birth, Birth, date_of_birth
     (b"born", Family.BIRTH),
-    (b"Aorn", Family.BIRTH),  # Born
     (b"dob", Family.BIRTH),
     (b"d.o.b", Family.BIRTH),
     (b"earer", Family.KEYS),  # bearer, Bearer
 )
+# A needle whose first character is rare is found faster by the regex engine, which
+# scans for the first character, than by bytes.find, which keys on the last one.
+_RSID_NEEDLE = re.compile(rb"rs0")
 # Literal markers searched in the original bytes.
 _BYTE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
     (b"@", Family.EMAIL),
     (b"+", Family.NUMBERS),  # +33 1 23 45 67 89 and other international groupings
-    (b"DOB", Family.BIRTH),  # also D.O.B. and Dob: see identifiers._BIRTH_WORDS
-    (b"D.O", Family.BIRTH),
+    (b"DOB", Family.BIRTH),
+    (b"D.O.B", Family.BIRTH),
+    (b"Dob", Family.BIRTH),
+    (b"Born", Family.BIRTH),
 )
 
 
@@ -108,6 +111,14 @@ def _search(
         pos = buf.find(needle, end)
 
 
+def _search_re(
+    spans: dict[int, tuple[int, Family]], buf: bytes, pattern: re.Pattern[bytes], family: Family
+) -> None:
+    pos = 0
+    while (m := pattern.search(buf, pos)) is not None:
+        pos = max(_mark(spans, buf, m.start(), family), m.start() + 1)
+
+
 def candidate_lines(
     data: bytes, families: Family, token_length: int, extra: Iterable[re.Pattern[bytes]] = ()
 ) -> list[tuple[int, int, Family]]:
@@ -122,15 +133,13 @@ def candidate_lines(
         shape = data.translate(SHAPE)
         for needle, family in shape_needles:
             _search(spans, shape, needle, family)
+        if families & Family.RSIDS:
+            _search_re(spans, shape, _RSID_NEEDLE, Family.RSIDS)
     for needle, family in _BYTE_NEEDLES:
         if family & families:
             _search(spans, data, needle, family)
     if families & Family.TOKENS:
         _search(spans, data.translate(TOKEN), b"x" * max(token_length, 8), Family.TOKENS)
     for pattern in extra:
-        pos = 0
-        while (m := pattern.search(data, pos)) is not None:
-            pos = _mark(spans, data, m.start(), Family.PROJECT)
-            if pos <= m.start():
-                pos = m.start() + 1
+        _search_re(spans, data, pattern, Family.PROJECT)
     return sorted((start, end, fam) for start, (end, fam) in spans.items())
