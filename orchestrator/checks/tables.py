@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ from orchestrator.checks.text import (
 
 PROBE_ROWS = 200
 MAX_HEADER_ROWS = 4
-MAX_TRACKED_ROWS = 100_000
+MAX_TRACKED_ROWS = 50_000
 BATCH_ROWS = 2_000
 SEPARATOR = "\x1f"
 
@@ -169,6 +170,14 @@ def detect_layout(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Layou
         # A count-named column is a count; so are the others unless named like a dimension.
         rest = [i for i in rest if i in named or not _DIMENSION_NAME.search(names[i])]
     counts = tuple(i for i in rest if kinds[i] != "empty")
+    measured = [
+        i
+        for i in range(len(labels), width)
+        if kinds[i] == "float" and not _STAT_NAME.search(names[i])
+    ]
+    if measured:
+        # Unlabelled measurements beside the counts: a dataset, not a frequency table.
+        counts = ()
     return Layout(extra, tuple(labels), counts, tuple(names))
 
 
@@ -247,9 +256,15 @@ class _TableScanner:
         self._phone_cols: list[int] = []
         # Row-level evidence.
         self._data_rows = 0
-        self._distinct: dict[int, set[int]] = {}
+        self._distinct: defaultdict[int, set[str]] = defaultdict(set)
         self._quasi: list[int] = []
-        self._combos: set[int] = set()
+        self._combos: set[tuple[str, ...]] = set()
+        self._tracked: list[int] = []
+        self._person: list[int] = []
+        self._counts: tuple[int, ...] = ()
+        self._scan_content = bool(cfg.content.severities)
+        self._context = False
+        self._tracking = 0  # rows whose distinct values are still being recorded
         self._count_cells = 0
         self._ones = 0
         self._id_shaped: list[int] = []
@@ -257,19 +272,28 @@ class _TableScanner:
     # --- feeding ------------------------------------------------------------------------
 
     def feed_row(self, row: Sequence[str]) -> None:
-        cells = [c if isinstance(c, str) else str(c) for c in row]
+        # The hot path: one join for the content batch, then the count cells, if any.
+        cells = row if isinstance(row, list) else list(row)
         self._row += 1
-        self._add_to_batch(cells)
-        if self._header is None:
-            self._start(cells)
-            return
-        self._column_context(cells, self._row)
+        if self._scan_content:
+            self._batch.append(SEPARATOR.join(cells))
+            if len(self._batch) >= BATCH_ROWS:
+                self._flush()
         if self._layout is None:
+            if self._header is None:
+                self._start(cells)
+                return
+            self._column_context(cells, self._row)
             self._probe.append(cells)
             if len(self._probe) >= PROBE_ROWS:
                 self._decide()
             return
-        self._data_row(cells, self._row)
+        if self._context:
+            self._column_context(cells, self._row)
+        if self._counts or self._data_rows < self._tracking:
+            self._data_row(cells, self._row)
+        else:
+            self._data_rows += 1
 
     def _start(self, header: list[str]) -> None:
         self._header = header
@@ -277,22 +301,30 @@ class _TableScanner:
         self._dob_cols = [i for i, h in enumerate(header) if identifiers.is_dob_column(h)]
         self._phone_cols = [i for i, h in enumerate(header) if _PHONE_COLUMN.search(h)]
         self._quasi = [i for i, h in enumerate(header) if _QUASI_NAME.search(h.strip())]
+        content = self._cfg.content
+        self._dob_cols = self._dob_cols if content.on(identifiers.DOB) else []
+        self._phone_cols = self._phone_cols if content.on(identifiers.PHONE) else []
+        self._context = bool(self._dob_cols or self._phone_cols)
 
     def _decide(self) -> None:
         assert self._header is not None
         layout = detect_layout(self._header, self._probe)
         self._layout = layout
         self._names = [n or f"column {i + 1}" for i, n in enumerate(layout.names)]
-        first = 2  # the header is row 1
-        for offset, cells in enumerate(self._probe):
-            if offset >= layout.header_rows:
-                self._data_row(cells, first + offset)
+        body = self._probe[layout.header_rows :]
         self._id_shaped = [
             i
             for i in range(len(self._names))
-            if i not in layout.counts
-            and self._mostly_id_shaped(i, self._probe[layout.header_rows :])
+            if i not in layout.counts and self._mostly_id_shaped(i, body)
         ]
+        self._person = [i for i, n in enumerate(self._names) if _PERSON_ID_NAME.search(n)]
+        self._tracked = sorted(set(self._id_shaped) | set(self._person))
+        self._counts = layout.counts if layout.is_frequency_table else ()
+        if self._tracked or len(self._quasi) >= 2:
+            self._tracking = MAX_TRACKED_ROWS
+        first = 2 + layout.header_rows  # the header is row 1
+        for offset, cells in enumerate(body):
+            self._data_row(cells, first + offset)
         self._probe = []
 
     @staticmethod
@@ -303,30 +335,36 @@ class _TableScanner:
     # --- disclosure control ------------------------------------------------------------
 
     def _data_row(self, cells: list[str], row: int) -> None:
-        layout = self._layout
-        assert layout is not None
         self._data_rows += 1
         if self._data_rows <= MAX_TRACKED_ROWS:
-            for i, cell in enumerate(cells):
-                self._distinct.setdefault(i, set()).add(hash(cell))
+            width = len(cells)
+            for i in self._tracked:
+                if i < width:
+                    self._distinct[i].add(cells[i])
             if len(self._quasi) >= 2:
-                self._combos.add(
-                    hash(tuple(cells[i] if i < len(cells) else "" for i in self._quasi))
-                )
-        if not layout.is_frequency_table:
+                self._combos.add(tuple(cells[i] if i < width else "" for i in self._quasi))
+        if not self._counts:
             return
         cfg = self._cfg
-        single = len(layout.counts) == 1
-        for i in layout.counts:
+        single = len(self._counts) == 1
+        for i in self._counts:
             if i >= len(cells):
                 continue
-            value = _number(cells[i])
-            if value is None or value < 0 or not _is_int(value):
+            text = cells[i]
+            try:
+                n = int(text)
+            except ValueError:
+                value = _number(text)
+                if value is None or not _is_int(value):
+                    continue
+                n = int(value)
+            if n < 0:
                 continue
-            n = int(value)
             if single:
                 self._count_cells += 1
                 self._ones += n == 1
+            if n >= cfg.threshold and (cfg.base is None or n % cfg.base == 0):
+                continue
             where = Location(row=row, column=self._names[i])
             if n == 0:
                 if ZEROS in cfg.severities:
@@ -347,9 +385,7 @@ class _TableScanner:
         def unique(col: int) -> float:
             return len(self._distinct.get(col, ())) / rows
 
-        person = [
-            i for i, n in enumerate(self._names) if _PERSON_ID_NAME.search(n) and unique(i) >= 0.9
-        ]
+        person = [i for i in self._person if unique(i) >= 0.9]
         if person:
             reason = (
                 f"column {self._names[person[0]]!r} holds a distinct person identifier on each row"
@@ -396,22 +432,16 @@ class _TableScanner:
                     for hit in identifiers.find_phones(cells[i], phone_context=True):
                         self._add_cell_hit(row, i, hit.rule, hit.message)
 
-    def _add_to_batch(self, cells: list[str]) -> None:
-        if not self._cfg.content.severities:
-            return
-        line = SEPARATOR.join(cells)
-        if "\n" in line or "\r" in line:
-            line = line.replace("\r", " ").replace("\n", " ")
-        self._batch.append(line)
-        if len(self._batch) >= BATCH_ROWS:
-            self._flush()
-
     def _flush(self) -> None:
         if not self._batch:
             return
         lines, first = self._batch, self._batch_first
         self._batch, self._batch_first = [], first + len(lines)
         block = "\n".join(lines) + "\n"
+        if block.count("\n") != len(lines) or "\r" in block:
+            # A cell spans lines: flatten it so each row stays one line of the block.
+            lines = [line.replace("\r", " ").replace("\n", " ") for line in lines]
+            block = "\n".join(lines) + "\n"
         for index, hit in scan_block(block, self._cfg.content, self._tally, lambda i: i + first):
             line = lines[index - first]
             col = line.count(SEPARATOR, 0, hit.offset)
