@@ -50,8 +50,10 @@ def run_acro(
     os.chdir(tmp_path)
     try:
         with warnings.catch_warnings():
-            # ACRO 1.0.2 calls pandas APIs that newer pandas marks as changing in future.
+            # ACRO 1.0.2 calls pandas APIs that newer pandas warns about (future changes,
+            # chained assignment while suppressing cells): its warnings, not ours.
             warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", pd.errors.SettingWithCopyWarning)
             acro = ACRO(suppress=suppress)
             session(acro, data)
             acro.finalise("out", "json")
