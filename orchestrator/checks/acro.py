@@ -97,7 +97,7 @@ class _Checker:
             return None
         path = self.base / name
         if not path.is_file():
-            self.evidence("ACRO lists this output file but it is not beside results.json", where)
+            self.evidence("a file ACRO lists is missing from the folder beside results.json", where)
             return None
         data = path.read_bytes()
         recorded = self.base / "checksums" / f"{name}.txt"
@@ -211,9 +211,11 @@ class _Checker:
     ) -> None:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
         outcome = _dict(entry.get("outcome"))
-        n_cols = len(outcome)
-        n_rows = len(next(iter(outcome.values()))) if outcome else 0
-        if not rows or not n_cols or not n_rows or n_rows >= len(rows):
+        columns = list(outcome.values())
+        n_cols = len(columns)
+        n_rows = len(columns[0]) if columns and isinstance(columns[0], dict) else 0
+        regular = all(isinstance(c, dict) and len(c) == n_rows for c in columns)
+        if not rows or not n_cols or not n_rows or not regular or n_rows >= len(rows):
             self.evidence(
                 f"output {uid}: the table does not match ACRO's description of it{note}",
                 Location(member=name),

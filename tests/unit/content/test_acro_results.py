@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from orchestrator.checks.acro import check_acro_results, looks_like_acro_results
 from orchestrator.checks.model import Location, Severity
 
@@ -82,7 +85,7 @@ def test_a_missing_output_file_or_checksum_is_blocked(tmp_path: Path) -> None:
     messages = [
         f.message for f in check_acro_results(doc, out, rules()) if f.severity is Severity.BLOCK
     ]
-    assert any("not beside results.json" in m for m in messages)
+    assert any("missing from the folder" in m for m in messages)
 
 
 def test_an_edited_results_json_is_blocked(tmp_path: Path) -> None:
@@ -154,3 +157,46 @@ def test_stricter_rule_set_thresholds_are_applied_to_acro_tables(tmp_path: Path)
         for f in of_rule(check_acro_results(doc, out, strict), "tables.min_cell_count")
     ]
     assert sorted(cells) == ["B", "B", "C"]  # 15 and 12 now too small as well as 3
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    results=st.dictionaries(
+        st.text(max_size=8),
+        _JSON
+        | st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["table", "custom", "regression"]),
+                "status": st.sampled_from(["pass", "review", "fail"]),
+                "files": st.lists(
+                    st.fixed_dictionaries({"name": st.text(max_size=12), "sdc": _JSON}) | _JSON,
+                    max_size=3,
+                ),
+                "outcome": _JSON | st.just({"A": {"2010": "ok"}}) | st.just({"A": 3}),
+                "fair": _JSON,
+                "summary": _JSON,
+            }
+        ),
+        max_size=4,
+    )
+)
+def test_malformed_results_never_raise(tmp_path: Path, results: dict) -> None:
+    import hashlib
+
+    (tmp_path / "out.csv").write_text("year,A\n2010,3\n")
+    (tmp_path / "checksums").mkdir(exist_ok=True)
+    digest = hashlib.sha256((tmp_path / "out.csv").read_bytes()).hexdigest()
+    (tmp_path / "checksums" / "out.csv.txt").write_text(digest)
+    findings = check_acro_results({"results": results}, tmp_path, rules())
+    assert all(f.rule and f.message for f in findings)
