@@ -2,13 +2,15 @@
 
 Running a dozen validating regular expressions over every byte would cost far more
 than hashing the file. Instead each block of text is translated once into a *shape*
-(digits become ``0``, capitals ``A``; small letters and punctuation survive) and once into a *token map* (characters of base64/hex tokens become
-``x``). Each family of checks has a few fixed needles whose absence proves the
-family cannot match: a ten-digit run (``0000000000``), a spaced number (``000 000``),
-a postcode inward code (``0AA``), an rsID (``rs0``), a long token (``xxx…``), and so
-on. ``bytes.find`` skips through clean text at memory speed, so a clean block costs
-two translations and a few searches; only the lines around a needle are handed to
-the precise matchers in :mod:`.identifiers`, :mod:`.credentials`, :mod:`.genomic_text`.
+(digits become ``0``, capitals ``A``, dashes spaces; small letters and other
+punctuation survive) and once into a *token map* (characters of base64, hex and
+URL-encoded tokens become ``x``). Each family of checks has fixed needles whose
+absence proves the family cannot match: a ten-digit run (``0000000000``), a spaced or
+dashed number (``000 000``), a digit before a capital (``0A``: postcodes, NI numbers),
+an rsID (``rs0``), a long token (``xxx…``), birth words, and so on. ``bytes.find``
+skips through clean text in C, so a clean block costs two translations and a few
+searches; only the lines around a needle meet the precise matchers in
+:mod:`.identifiers`, :mod:`.credentials` and :mod:`.genomic_text`.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def _shape_table() -> bytes:
 
 
 def _token_table() -> bytes:
-    token_chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-"
+    token_chars = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-%"
     table = bytearray(b" " * 256)
     for c in token_chars:
         table[c] = ord("x")
