@@ -239,7 +239,7 @@ def make_table_config(rules: RuleSet) -> TableConfig:
 
 
 class _TableScanner:
-    def __init__(self, cfg: TableConfig, name: str) -> None:
+    def __init__(self, cfg: TableConfig, name: str, *, scan_cells: bool = True) -> None:
         self._cfg = cfg
         self._name = name
         self._sink = FindingSink({**cfg.content.severities, **cfg.severities})
@@ -262,7 +262,7 @@ class _TableScanner:
         self._tracked: list[int] = []
         self._person: list[int] = []
         self._counts: tuple[int, ...] = ()
-        self._scan_content = bool(cfg.content.severities)
+        self._scan_content = scan_cells and bool(cfg.content.severities)
         self._context = False
         self._tracking = 0  # rows whose distinct values are still being recorded
         self._count_cells = 0
@@ -459,6 +459,11 @@ class _TableScanner:
         return findings + [f for f in (row_level, rsids) if f is not None]
 
 
-def make_table_scanner(rules: RuleSet, name: str) -> TableScanner:
-    """A scanner for one table (``name`` is its file or sheet, for messages)."""
-    return _TableScanner(make_table_config(rules), name)
+def make_table_scanner(rules: RuleSet, name: str, *, scan_cells: bool = True) -> TableScanner:
+    """A scanner for one table (``name`` is its file or sheet).
+
+    With ``scan_cells=False`` the cells are not passed through the text matchers: use it
+    when the same bytes also go through a text scanner, so each identifier is reported
+    once. Column context (DOB-like and phone columns) is checked either way.
+    """
+    return _TableScanner(make_table_config(rules), name, scan_cells=scan_cells)

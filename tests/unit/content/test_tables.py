@@ -186,3 +186,14 @@ _CELL = st.one_of(
 def test_arbitrary_numeric_tables_never_raise(rows: list[list[str]]) -> None:
     found = scan_table([["group", "a", "b"], *rows])
     assert all(f.location.row is None or f.location.row >= 2 for f in found)
+
+
+def test_cells_can_be_left_to_the_text_scanner_while_column_context_stays() -> None:
+    from orchestrator.checks.tables import make_table_scanner
+
+    scanner = make_table_scanner(rules(), "t.csv", scan_cells=False)
+    for row in [["id", "dob", "notes"], ["1", "01/02/1980", "nhs 9434765919"]]:
+        scanner.feed_row(row)
+    assert [(f.rule, f.location.column) for f in scanner.finish()] == [
+        ("identifiers.date_of_birth", "dob")
+    ]
