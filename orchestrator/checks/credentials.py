@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
+from itertools import accumulate
 
 from orchestrator.checks.identifiers import Hit
 
@@ -76,11 +78,18 @@ def find_high_entropy(
     line: str, min_length: int, min_entropy: float, min_entropy_hex: float, skip: list[Hit]
 ) -> list[Hit]:
     """Long base64/hex tokens above the entropy threshold, not already reported as a key."""
-    taken = [(h.offset, max(h.end, h.offset + 1)) for h in skip]
+    taken = sorted((h.offset, max(h.end, h.offset + 1)) for h in skip)
+    starts = [s for s, _ in taken]
+    reach = list(accumulate((e for _, e in taken), max))  # furthest end among keys so far
     hits = []
     for m in _TOKEN_RE.finditer(line):
         token = m.group(0).rstrip("=")
-        if len(token) < min_length or any(m.start() < e and s < m.end() for s, e in taken):
+        if len(token) < min_length:
+            continue
+        # A key reported already overlaps this token if one starts before the token ends
+        # and ends after it starts.
+        i = bisect_left(starts, m.end())
+        if i and reach[i - 1] > m.start():
             continue
         if _UUID_RE.fullmatch(token) or token.isdigit():
             continue

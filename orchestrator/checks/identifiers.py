@@ -8,6 +8,7 @@ postcode letter rules, real calendar dates. Every message redacts the evidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 
@@ -214,15 +215,18 @@ def find_birth_dates(line: str, context_chars: int = 40, *, dob_column: bool = F
     if dob_column:
         chosen = {start for start, _ in spans}
     else:
+        # Spans are in order and do not overlap: bisect for the dates around each word.
+        starts = [s for s, _ in spans]
+        ends = [e for _, e in spans]
         chosen = set()
         for word in _BIRTH_WORDS.finditer(line):
-            after = [s for s, _ in spans if word.end() <= s <= word.end() + context_chars]
-            before = [e for _, e in spans if word.start() - context_chars <= e <= word.start()]
-            if after:
-                chosen.add(min(after))
-            elif before:
-                end = max(before)
-                chosen.add(next(s for s, e in spans if e == end))
+            i = bisect_left(starts, word.end())
+            if i < len(starts) and starts[i] <= word.end() + context_chars:
+                chosen.add(starts[i])
+                continue
+            j = bisect_right(ends, word.start()) - 1
+            if j >= 0 and ends[j] >= word.start() - context_chars:
+                chosen.add(starts[j])
     return [
         Hit(DOB, start, "date of birth **/**/**** (date in a birth context)")
         for start in sorted(chosen)

@@ -17,22 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from enum import Flag, auto
 
 
-class Family(Flag):
-    """Groups of checks that share a prefilter needle."""
+class Family:
+    """Bit flags for groups of checks that share a prefilter needle (plain ints: fast)."""
 
     NONE = 0
-    NUMBERS = auto()  # NHS numbers, phone numbers
-    NI = auto()
-    POSTCODE = auto()
-    EMAIL = auto()
-    BIRTH = auto()  # birth words: dates of birth; also "bearer"
-    KEYS = auto()  # fixed-shape keys and tokens
-    TOKENS = auto()  # long tokens: high entropy, nucleotide runs, long tokens
-    RSIDS = auto()
-    PROJECT = auto()  # patterns the rule set declares
+    NUMBERS = 1  # NHS numbers, phone numbers
+    NI = 2
+    POSTCODE = 4
+    EMAIL = 8
+    BIRTH = 16  # birth words: dates of birth
+    KEYS = 32  # fixed-shape keys and tokens, "bearer"
+    TOKENS = 64  # long tokens: high entropy, nucleotide runs, long keys
+    RSIDS = 128
+    PROJECT = 256  # patterns the rule set declares
 
 
 def _shape_table() -> bytes:
@@ -65,7 +64,7 @@ SHAPE = _shape_table()
 TOKEN = _token_table()
 
 # (needle in the shape, family). Each needle is necessary for its family to match.
-_SHAPE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
+_SHAPE_NEEDLES: tuple[tuple[bytes, int], ...] = (
     (b"0000000000", Family.NUMBERS),  # 10+ digits in a row, +447700900123
     (b"000 000", Family.NUMBERS),  # 943 476 5919, 943-476-5919, 020 7946 0958, 07700 900123
     (b"0A", Family.POSTCODE | Family.NI),  # SW1A 1AA, M1 1AE, AB123456C
@@ -81,7 +80,7 @@ _SHAPE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
 # scans for the first character, than by bytes.find, which keys on the last one.
 _RSID_NEEDLE = re.compile(rb"rs0")
 # Literal markers searched in the original bytes.
-_BYTE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
+_BYTE_NEEDLES: tuple[tuple[bytes, int], ...] = (
     (b"@", Family.EMAIL),
     (b"+", Family.NUMBERS),  # +33 1 23 45 67 89 and other international groupings
     (b"DOB", Family.BIRTH),
@@ -91,22 +90,35 @@ _BYTE_NEEDLES: tuple[tuple[bytes, Family], ...] = (
 )
 
 
+# A line longer than this is looked at through windows around each needle, so that a
+# huge single-line file costs time in proportion to its length, not length x hits.
+LONG_LINE = 64 * 1024
+WINDOW = 4 * 1024
+
+
 def _line_span(buf: bytes, pos: int) -> tuple[int, int]:
-    start = buf.rfind(b"\n", 0, pos) + 1
-    end = buf.find(b"\n", pos)
-    return start, len(buf) if end < 0 else end
+    """The line holding ``pos``, or a window of it around ``pos`` when the line is long."""
+    lo = max(0, pos - LONG_LINE)
+    before = buf.rfind(b"\n", lo, pos)
+    start = before + 1 if before >= 0 or lo == 0 else lo
+    hi = min(len(buf), pos + LONG_LINE)
+    after = buf.find(b"\n", pos, hi)
+    end = after if after >= 0 else hi
+    if end - start >= LONG_LINE:
+        start, end = max(start, pos - WINDOW), min(end, pos + WINDOW)
+    return start, end
 
 
-def _mark(spans: dict[int, tuple[int, Family]], buf: bytes, pos: int, family: Family) -> int:
+def _mark(spans: dict[int, tuple[int, int]], buf: bytes, pos: int, family: int) -> int:
     start, end = _line_span(buf, pos)
     old = spans.get(start)
-    spans[start] = (end, family if old is None else old[1] | family)
+    if old is not None:
+        end, family = max(end, old[0]), family | old[1]
+    spans[start] = (end, family)
     return end
 
 
-def _search(
-    spans: dict[int, tuple[int, Family]], buf: bytes, needle: bytes, family: Family
-) -> None:
+def _search(spans: dict[int, tuple[int, int]], buf: bytes, needle: bytes, family: int) -> None:
     pos = buf.find(needle)
     while pos >= 0:
         end = _mark(spans, buf, pos, family)
@@ -114,7 +126,7 @@ def _search(
 
 
 def _search_re(
-    spans: dict[int, tuple[int, Family]], buf: bytes, pattern: re.Pattern[bytes], family: Family
+    spans: dict[int, tuple[int, int]], buf: bytes, pattern: re.Pattern[bytes], family: int
 ) -> None:
     pos = 0
     while (m := pattern.search(buf, pos)) is not None:
@@ -122,14 +134,15 @@ def _search_re(
 
 
 def candidate_lines(
-    data: bytes, families: Family, token_length: int, extra: Iterable[re.Pattern[bytes]] = ()
-) -> list[tuple[int, int, Family]]:
-    """Byte spans ``(start, end, families)`` of the lines that may hold a match, in order.
+    data: bytes, families: int, token_length: int, extra: Iterable[re.Pattern[bytes]] = ()
+) -> list[tuple[int, int, int]]:
+    """Byte spans ``(start, end, families)`` of the lines (or, in very long lines, the
+    windows) that may hold a match, in order and not overlapping.
 
     ``families`` limits the search to enabled checks; ``token_length`` is the shortest
     long token worth a look; ``extra`` patterns (project identifiers) run as they are.
     """
-    spans: dict[int, tuple[int, Family]] = {}
+    spans: dict[int, tuple[int, int]] = {}
     shape_needles = [(n, f) for n, f in _SHAPE_NEEDLES if f & families]
     if shape_needles:
         shape = data.translate(SHAPE)
@@ -144,4 +157,11 @@ def candidate_lines(
         _search(spans, data.translate(TOKEN), b"x" * max(token_length, 8), Family.TOKENS)
     for pattern in extra:
         _search_re(spans, data, pattern, Family.PROJECT)
-    return sorted((start, end, fam) for start, (end, fam) in spans.items())
+    merged: list[tuple[int, int, int]] = []
+    for start, (end, fam) in sorted(spans.items()):
+        if merged and start < merged[-1][1]:  # overlapping windows of one long line
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2] | fam)
+        else:
+            merged.append((start, end, fam))
+    return merged

@@ -21,7 +21,7 @@ from orchestrator.checks.prefilter import Family, candidate_lines
 BLOCK_CHARS = 256 * 1024
 MAX_FINDINGS_PER_RULE = 50
 
-_FAMILIES: dict[str, Family] = {
+_FAMILIES: dict[str, int] = {
     identifiers.NHS: Family.NUMBERS,
     identifiers.PHONE: Family.NUMBERS,
     identifiers.NI: Family.NI,
@@ -44,7 +44,7 @@ class ContentConfig:
     """What the content rules of one rule set ask for, resolved once."""
 
     severities: dict[str, Severity]
-    families: Family
+    families: int
     token_length: int
     dob_context: int
     nucleotide_min: int
@@ -115,7 +115,7 @@ class RsidTally:
     first: Location | None = None
 
 
-def check_line(line: str, fams: Family, cfg: ContentConfig) -> list[Hit]:
+def check_line(line: str, fams: int, cfg: ContentConfig) -> list[Hit]:
     """The precise matchers for the families a line was picked out for."""
     hits: list[Hit] = []
     on = cfg.on
@@ -156,12 +156,20 @@ def scan_block(
     data = block.encode("utf-8", "surrogatepass")
     spans = candidate_lines(data, cfg.families, cfg.token_length, cfg.project_bytes)
     line_no, counted = 0, 0
+    line_start, chars_before = 0, 0  # where the current line starts; characters up to `counted`
     for start, end, fams in spans:
-        line_no += data.count(b"\n", counted, start)
-        counted = start
+        newlines = data.count(b"\n", counted, start)
+        if newlines:
+            line_no += newlines
+            line_start = data.rfind(b"\n", counted, start) + 1
+            chars_before = 0
+            counted = line_start
+        if start > counted:  # a window inside a long line: count the characters before it
+            chars_before += len(data[counted:start].decode("utf-8", "replace"))
+            counted = start
         line = data[start:end].decode("utf-8", "replace")
         for hit in check_line(line, fams, cfg):
-            yield locate(line_no), hit
+            yield locate(line_no), hit._replace(offset=hit.offset + chars_before)
         if fams & Family.RSIDS and cfg.on(genomic_text.RSIDS):
             n, words, offset = genomic_text.count_rsids(line)
             if n:

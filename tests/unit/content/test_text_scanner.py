@@ -87,3 +87,22 @@ def test_identifier_like_noise_never_raises_and_stays_fast(text: str) -> None:
     found = scan_text(text)
     assert all(f.rule and f.message for f in found)
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_huge_single_line_is_read_through_windows_with_true_columns() -> None:
+    filler = "é" + "x, " * 100_000  # one line of 300 kB, with a non-ASCII character first
+    text = filler + "NHS 943 476 5919 " + "y; " * 50_000 + "mail a.b@example.org\n"
+    started = time.perf_counter()
+    found = scan_text(text)
+    assert time.perf_counter() - started < 2.0
+    assert [(f.rule, f.location) for f in found] == [
+        ("identifiers.nhs_number", Location(line=1, column=len(filler) + 5)),
+        ("identifiers.email", Location(line=1, column=text.index("a.b@") + 1)),
+    ]
+
+
+def test_many_birth_words_on_one_line_stay_linear() -> None:
+    started = time.perf_counter()
+    found = scan_text("DOB 01/02/1980 " * 20_000)
+    assert time.perf_counter() - started < 5.0
+    assert len(of_rule(found, "identifiers.date_of_birth")) == MAX_FINDINGS_PER_RULE + 1
