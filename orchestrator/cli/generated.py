@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.checks.content_rules import render_content_rules_yaml
 from orchestrator.cli import helm_reference, satre_report
 from orchestrator.domain.airlock.diagram import render_state_reference
 from orchestrator.embedded.paths import REPO_ROOT
@@ -43,14 +44,7 @@ ARTEFACTS: list[Artefact] = [
     Artefact("docs/reference/helm-values.md", helm_reference.render_values_reference),
     Artefact("docs/satre-compliance.md", satre_report.render_compliance),
     Artefact("docs/reference/airlock-states.md", render_state_reference),
-def _content_rules_yaml() -> str:
-    from orchestrator.checks.content_rules import render_content_rules_yaml
-
-    return render_content_rules_yaml()
-
-
-ARTEFACTS: list[Artefact] = [
-    Artefact("policies/content-rules.yaml", _content_rules_yaml),
+    Artefact("policies/content-rules.yaml", render_content_rules_yaml),
 ]
 
 
