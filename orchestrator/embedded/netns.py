@@ -7,6 +7,9 @@ bound to ``0.0.0.0`` or ``::`` through the veth. So an nftables table on the hos
 everything that arrives from the veth except new TCP connections to the allowed ports
 (the hub proxy and the airlock API), replies to connections the host opened, and the
 IPv6 neighbour discovery the link needs; the forward chain drops anything crossing it.
+Services listening on the host end of the veth are reachable from this machine and
+the namespace only: packets for those addresses arriving on any other interface are
+dropped too.
 
 The builders below are pure (they return command lines and rule text, tested by value);
 :class:`NamespaceRunner` applies them and must run as root.
@@ -124,6 +127,8 @@ def make_nft_ruleset(net: EnclaveNetwork) -> str:
         f"table inet {net.table} {{\n"
         "  chain input {\n"
         "    type filter hook input priority filter - 10; policy accept;\n"
+        f'    iifname != {{ "lo", "{net.host_veth}" }} ip daddr {net.host_ipv4} drop\n'
+        f'    iifname != {{ "lo", "{net.host_veth}" }} ip6 daddr {net.host_ipv6} drop\n'
         f"    {veth} ct state established,related accept\n"
         f"    {veth} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept\n"
         f"    {veth} ip daddr {net.host_ipv4} tcp dport {{ {ports} }} ct state new accept\n"
