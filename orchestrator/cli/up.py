@@ -55,7 +55,7 @@ def up(state_dir: Path, users: tuple[str, ...], project: str) -> None:
         except KeyboardInterrupt:
             click.echo("interrupted while starting; everything started was stopped")
             return
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         finally:
             starting.clear()

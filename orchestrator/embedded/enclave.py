@@ -21,6 +21,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,11 +43,26 @@ log = logging.getLogger(__name__)
 QUARANTINE_BUCKET = "airlock-quarantine"
 RELEASE_BUCKET = "airlock-release"
 FIRST_NOTEBOOK_UID = 61000
+_USER = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 PORT_NAMES = ("openbao", "openbao_cluster", "hub_proxy", "hub", "proxy_api", "airlock")
 
 
 def project_bucket(project: str) -> str:
     return f"project-{project}"
+
+
+def check_notebook_users(users: tuple[str, ...]) -> None:
+    """Raise unless ``users`` is a non-empty list of distinct, simple user names."""
+    if not users:
+        raise ValueError("name at least one notebook user (--user alice)")
+    for user in users:
+        if not _USER.match(user):
+            raise ValueError(
+                f"notebook user {user!r} must be 1-32 lower-case letters, digits or hyphens, "
+                "starting with a letter"
+            )
+    if len(set(users)) != len(users):
+        raise ValueError(f"notebook users must be distinct, got {', '.join(users)}")
 
 
 def make_user_ids(users: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
@@ -167,6 +183,7 @@ class Enclave:
         return self
 
     def _start(self) -> None:
+        check_notebook_users(self.users)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o711)
         ports = load_ports(self.state_dir / "ports.json")

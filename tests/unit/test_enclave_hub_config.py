@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestrator.embedded.enclave import make_user_ids, network_name
+import pytest
+
+from orchestrator.embedded.enclave import check_notebook_users, make_user_ids, network_name
 from orchestrator.embedded.enclave_hub import HubSpec, make_hub_config
 
 SPEC = HubSpec(
@@ -67,3 +69,18 @@ def test_network_name_is_short_and_stable_per_folder(tmp_path: Path) -> None:
     assert name == network_name(tmp_path)
     assert name != network_name(tmp_path / "other")
     assert len(name) == 7
+
+
+@pytest.mark.parametrize(
+    ("users", "message"),
+    [
+        ((), "at least one"),
+        (("Alice",), "lower-case"),
+        (("a b",), "lower-case"),
+        (("x'); import os #",), "lower-case"),
+        (("ann", "ann"), "distinct"),
+    ],
+)
+def test_bad_notebook_users_are_refused_with_a_reason(users: tuple[str, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_notebook_users(users)
