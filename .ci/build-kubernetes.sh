@@ -18,8 +18,9 @@ PATCH=$(echo "$KUBERNETES_VERSION" | cut -d. -f3)
 log() { printf '[build-kubernetes %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 version_ok() {  # name, expected substring, args...
-  local name=$1 expect=$2; shift 2
-  [ -x "$BIN/$name" ] && "$BIN/$name" "$@" 2>&1 | grep -qF -- "$expect"
+  local name=$1 expect=$2 out; shift 2
+  # Capture first: with pipefail, `cmd | grep -q` fails at random when grep exits before cmd.
+  [ -x "$BIN/$name" ] && out=$("$BIN/$name" "$@" 2>&1) && [[ $out == *"$expect"* ]]
 }
 
 if version_ok kube-apiserver "v$KUBERNETES_VERSION" --version \

@@ -20,7 +20,12 @@ else
   npm install --silent --no-audit --no-fund --prefix "$chp" "configurable-http-proxy@$CHP_VERSION" >/dev/null
 fi
 
-su_venv="$cache/singleuser-jupyterhub-$JUPYTERHUB_VERSION"
+# Single-user servers run as an unprivileged user, so their environment must sit where
+# every user can reach it; a home directory (and so the cache) is often mode 0700.
+# As root, use a shared folder; otherwise the cache (servers then run as this user).
+if [ "$(id -u)" = 0 ]; then shared=${TRE_SHARED_DIR:-/opt/tre-orchestrator}; else shared=$cache; fi
+mkdir -p "$shared" && chmod a+rx "$shared"
+su_venv="$shared/singleuser-jupyterhub-$JUPYTERHUB_VERSION"
 if [ -x "$su_venv/bin/jupyterhub-singleuser" ] && [ -x "$su_venv/bin/jupyter-lab" ]; then
   log "single-user notebook environment present"
 else
@@ -31,6 +36,7 @@ else
   "$su_venv/bin/pip" install -q "jupyterhub==$JUPYTERHUB_VERSION" jupyterlab
   chmod -R a+rX "$su_venv"
 fi
+echo "$su_venv" > "$cache/singleuser-env-path"
 
 kc="$cache/keycloak-$KEYCLOAK_VERSION"
 if [ -x "$kc/bin/kc.sh" ]; then

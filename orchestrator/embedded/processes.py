@@ -58,14 +58,16 @@ class ManagedProcess:
     log_path: Path
     env: Mapping[str, str] | None = None
     cwd: Path | None = None
-    user: str | None = None
+    user: str | int | None = None
+    group: str | int | None = None
+    inherit_env: bool = True
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
     stop_signal: int = signal.SIGTERM
 
     def start(self) -> ManagedProcess:
         """Start the process in its own session, appending output to the log file."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
+        env = dict(os.environ) if self.inherit_env else {}
         if self.env:
             env.update(self.env)
         with self.log_path.open("ab") as out:
@@ -78,6 +80,9 @@ class ManagedProcess:
                 cwd=self.cwd,
                 start_new_session=True,
                 user=self.user,
+                group=self.group,
+                # Switching to another user drops the supervisor's supplementary groups too.
+                extra_groups=[] if self.user is not None else None,
             )
         log.info("started %s (pid %d)", self.name, self.popen.pid)
         return self
