@@ -16,12 +16,14 @@ the same enclave at the same ports.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,6 +160,30 @@ def start_airlock_api(
     return process, f"airlock API: http://{host}:{port}"
 
 
+def reap_leftovers(pid_file: Path, state_dir: Path) -> list[int]:
+    """Stop processes an earlier run recorded in ``pid_file`` that still run on ``state_dir``.
+
+    An earlier ``tre up`` that was killed outright leaves its services running (each has
+    its own session), holding the ports this run needs. Only processes whose command
+    line names ``state_dir`` are touched, so a reused pid is never hit.
+    """
+    if not pid_file.exists():
+        return []
+    reaped = []
+    for pid in json.loads(pid_file.read_text()).values():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if str(state_dir) not in cmdline:
+            continue
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+            reaped.append(pid)
+    pid_file.unlink()
+    return reaped
+
+
 @dataclass
 class Enclave:
     """The embedded enclave kept in ``state_dir``; ``start()``, ``summary()``, ``stop()``."""
@@ -186,6 +212,8 @@ class Enclave:
         check_notebook_users(self.users)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o711)
+        for pid in reap_leftovers(self.pid_file, self.state_dir):
+            log.warning("stopped process %d left running by an earlier run", pid)
         ports = load_ports(self.state_dir / "ports.json")
 
         self.openbao = OpenBaoPersistent(
@@ -193,12 +221,15 @@ class Enclave:
             port=ports["openbao"],
             cluster_port=ports["openbao_cluster"],
         )
-        self.openbao.start()
         self._stops.append(("openbao", self.openbao.stop))
+        self.openbao.start()
+        self._record_pid("openbao", self.openbao.process)
         self._mount_secret_engines()
 
-        self.storage = SeaweedFS(state_dir=self.state_dir / "seaweedfs").start()
+        self.storage = SeaweedFS(state_dir=self.state_dir / "seaweedfs")
         self._stops.append(("seaweedfs", self.storage.stop))
+        self.storage.start()
+        self._record_pid("seaweedfs", self.storage.process)
         client = self.storage.client()
         for bucket in (QUARANTINE_BUCKET, RELEASE_BUCKET, project_bucket(self.project)):
             if not client.bucket_exists(bucket):
@@ -220,6 +251,7 @@ class Enclave:
         self.notes.append(note)
         if self.airlock is not None:
             self._stops.append(("airlock API", self.airlock.stop))
+            self._record_pid("airlock", self.airlock)
 
         self.hub = EnclaveHub(
             HubSpec(
@@ -235,8 +267,20 @@ class Enclave:
                 user_ids=make_user_ids(self.users),
             )
         )
-        self.hub.start()
         self._stops.append(("jupyterhub", self.hub.stop))
+        self.hub.start()
+        self._record_pid("jupyterhub", self.hub.process)
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "pids.json"
+
+    def _record_pid(self, name: str, process: ManagedProcess | None) -> None:
+        if process is None:
+            return
+        pids = json.loads(self.pid_file.read_text()) if self.pid_file.exists() else {}
+        pids[name] = process.pid
+        self.pid_file.write_text(json.dumps(pids))
 
     def _mount_secret_engines(self) -> None:
         assert self.openbao is not None
@@ -275,3 +319,4 @@ class Enclave:
                 stop()
             except Exception:
                 log.exception("could not stop %s", name)
+        self.pid_file.unlink(missing_ok=True)

@@ -17,10 +17,12 @@ The builders below are pure (they return command lines and rule text, tested by 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -194,7 +196,14 @@ class NamespaceRunner:
         log.info("enclave network %s up (%s <-> %s)", net.namespace, net.host_ipv4, net.ns_ipv4)
 
     def down(self, net: EnclaveNetwork) -> None:
-        """Remove the rules and the namespace; parts that are already gone are skipped."""
+        """Kill what still runs inside, then remove the rules and the namespace.
+
+        Parts that are already gone are skipped. A process left inside a deleted
+        namespace would live on unreachable, so none is left.
+        """
+        for pid in _run(["ip", "netns", "pids", net.namespace], check=False).split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
         for argv in make_teardown_commands(net):
             _run(argv, check=False)
 

@@ -85,3 +85,15 @@ def test_tre_up_reports_stops_and_reopens_the_same_enclave(state_dir: Path) -> N
 
     assert _stop(process, signal.SIGTERM).rstrip().endswith("stopped")
     assert _leftovers(state_dir) == ""
+
+
+def test_a_killed_run_does_not_block_the_next_one(state_dir: Path) -> None:
+    process, _ = _run_until_ready(state_dir)
+    process.kill()  # no chance to stop its services
+    process.communicate(timeout=30)
+    assert _leftovers(state_dir) != ""
+
+    process, banner = _run_until_ready(state_dir)
+    assert "JupyterHub:" in banner
+    assert _stop(process, signal.SIGTERM).rstrip().endswith("stopped")
+    assert _leftovers(state_dir) == ""
