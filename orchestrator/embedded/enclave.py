@@ -31,7 +31,7 @@ from pathlib import Path
 
 from orchestrator.embedded.enclave_hub import EnclaveHub, HubSpec, proxy_binary, singleuser_env
 from orchestrator.embedded.netns import EnclaveNetwork, NamespaceRunner
-from orchestrator.embedded.openbao import OpenBaoPersistent
+from orchestrator.embedded.openbao import OpenBaoPersistent, enable_kv2
 from orchestrator.embedded.processes import (
     ManagedProcess,
     ServiceStartError,
@@ -287,8 +287,7 @@ class Enclave:
         client = self.openbao.client()
         mounted = client.sys.list_mounted_secrets_engines()
         mounts = mounted.get("data", mounted)
-        if "secret/" not in mounts:
-            client.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+        enable_kv2(client, "secret")
         if "transit/" not in mounts:
             client.sys.enable_secrets_engine("transit", path="transit")
 
