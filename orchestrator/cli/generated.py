@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.cli import helm_reference, satre_report
 from orchestrator.embedded.paths import REPO_ROOT
 
 
@@ -36,7 +37,11 @@ class Artefact:
         self.full_path.write_text(self.render())
 
 
-ARTEFACTS: list[Artefact] = []
+ARTEFACTS: list[Artefact] = [
+    Artefact("helm/tre-orchestrator/values.schema.json", helm_reference.render_schema_json),
+    Artefact("docs/reference/helm-values.md", helm_reference.render_values_reference),
+    Artefact("docs/satre-compliance.md", satre_report.render_compliance),
+]
 
 
 def drifted() -> list[str]:
