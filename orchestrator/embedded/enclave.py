@@ -210,6 +210,7 @@ class Enclave:
 
     def _start(self) -> None:
         check_notebook_users(self.users)
+        runner = NamespaceRunner()  # fails first, before anything starts, unless we are root
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o711)
         for pid in reap_leftovers(self.pid_file, self.state_dir):
@@ -235,7 +236,6 @@ class Enclave:
             if not client.bucket_exists(bucket):
                 client.make_bucket(bucket)
 
-        runner = NamespaceRunner()
         self.network = EnclaveNetwork(
             name=network_name(self.state_dir),
             index=runner.free_index(),

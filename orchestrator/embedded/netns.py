@@ -172,7 +172,7 @@ class NamespaceRunner:
         if os.geteuid() != 0:
             raise NamespaceError(
                 "the enclave network needs root (network namespaces and nftables rules); "
-                "run `tre up` with sudo, or run the notebooks without the embedded enclave"
+                "run it as root, e.g. `sudo make up` or `sudo .venv/bin/tre up`"
             )
 
     def free_index(self) -> int:
