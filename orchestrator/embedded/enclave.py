@@ -109,6 +109,8 @@ def start_airlock_api(
     for old in identities.list_access_keys("airlock"):
         identities.delete_access_key("airlock", old)
     key = identities.create_access_key("airlock")
+    # The airlock owns these two buckets outright (objects, versioning, retention) and
+    # nothing else: every other bucket, including each project's, stays denied.
     identities.put_user_policy(
         "airlock",
         "airlock-buckets",
