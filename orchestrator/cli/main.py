@@ -6,6 +6,7 @@ import click
 
 from orchestrator import __version__
 from orchestrator.cli.dev import dev
+from orchestrator.cli.up import up
 
 
 @click.group()
@@ -15,6 +16,7 @@ def cli() -> None:
 
 
 cli.add_command(dev)
+cli.add_command(up)
 
 
 def main() -> None:
