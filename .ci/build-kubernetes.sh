@@ -3,6 +3,9 @@
 # from their published Go modules into a cache folder keyed by version.
 # Idempotent: a binary whose --version already matches is not rebuilt.
 set -euo pipefail
+# The whole script is one brace group, so bash parses all of it before running any of it:
+# editing (or updating through git) the file during a long build cannot break that build.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
@@ -93,3 +96,5 @@ else
 fi
 log "binaries ready in $BIN"
 echo "$BIN" > "$cache/kubernetes-bin-path"
+exit 0
+}

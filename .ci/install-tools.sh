@@ -2,7 +2,7 @@
 # Installs the non-Python tools into the shared cache folder, keyed by version:
 # configurable-http-proxy (npm), the single-user notebook environment (its own venv,
 # built from the system interpreter so unprivileged users can run it) and Keycloak
-# (from Maven Central). Idempotent.
+# (from Maven Central), and promtool (from Debian's prometheus package). Idempotent.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
@@ -48,5 +48,17 @@ else
   tmp=$(mktemp -d "$cache/keycloak-unzip.XXXX")
   unzip -q "$zip" -d "$tmp"
   rm -rf "$kc"; mv "$tmp/keycloak-$KEYCLOAK_VERSION" "$kc"; rm -rf "$tmp"
+fi
+# promtool only, from Debian's prometheus package: extracted, never installed, so
+# no Prometheus service starts. The chart tests check and unit-test its alerts.
+promtool="$cache/promtool/usr/bin/promtool"
+if [ -x "$promtool" ]; then
+  log "promtool present"
+else
+  log "extracting promtool from Debian's prometheus package (19 MB)"
+  tmp=$(mktemp -d "$cache/promtool-deb.XXXX")
+  (cd "$tmp" && chmod a+rwx . && apt-get download -q prometheus >/dev/null 2>&1)
+  rm -rf "$cache/promtool"; dpkg-deb -x "$tmp"/prometheus_*.deb "$cache/promtool"
+  rm -rf "$cache/promtool/usr/bin/prometheus" "$cache/promtool/lib" "$cache/promtool/etc" "$tmp"
 fi
 log "tools ready in $cache"

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.checks.content_rules import render_content_rules_yaml
+from orchestrator.cli import helm_reference, satre_report
 from orchestrator.domain.airlock.diagram import render_state_reference
 from orchestrator.embedded.paths import REPO_ROOT
 
@@ -50,7 +52,11 @@ def _airlock_configuration() -> str:
 
 
 ARTEFACTS: list[Artefact] = [
+    Artefact("helm/tre-orchestrator/values.schema.json", helm_reference.render_schema_json),
+    Artefact("docs/reference/helm-values.md", helm_reference.render_values_reference),
+    Artefact("docs/satre-compliance.md", satre_report.render_compliance),
     Artefact("docs/reference/airlock-states.md", render_state_reference),
+    Artefact("policies/content-rules.yaml", render_content_rules_yaml),
     Artefact("docs/reference/openapi.json", _airlock_openapi),
     Artefact("docs/reference/configuration.md", _airlock_configuration),
 ]

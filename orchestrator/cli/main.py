@@ -8,6 +8,7 @@ from orchestrator import __version__
 from orchestrator.cli.airlock import airlock
 from orchestrator.cli.audit import audit
 from orchestrator.cli.dev import dev
+from orchestrator.cli.up import up
 
 
 @click.group()
@@ -19,6 +20,7 @@ def cli() -> None:
 cli.add_command(dev)
 cli.add_command(airlock)
 cli.add_command(audit)
+cli.add_command(up)
 
 
 def main() -> None:

@@ -154,7 +154,7 @@ def start_jupyterhub(
     workdir: Path,
     config: str = DEFAULT_CONFIG,
     env: Mapping[str, str] | None = None,
-    timeout: float = 60.0,
+    timeout: float = 120.0,
 ) -> Hub:
     """Start a hub with ``config`` (``jupyterhub_config.py`` text) and wait until the proxy
     routes its API."""
@@ -179,6 +179,7 @@ def start_jupyterhub(
         workdir / "jupyterhub.log",
         env=dict(env or {}),
         cwd=workdir,
+        die_with_parent=True,
     )
     hub = Hub(
         url=url,

@@ -201,7 +201,7 @@ def start_control_plane(
     workdir: Path,
     nodes: int = 1,
     pod_subnet: str | None = None,
-    timeout: float = 90.0,
+    timeout: float = 120.0,
 ) -> ControlPlane:
     """Start etcd, the API server, the controllers, the scheduler and kwok, create the fake
     nodes and return once the nodes are Ready and the controllers work."""
@@ -277,6 +277,7 @@ def _start_etcd(plane: ControlPlane, logs: Path, timeout: float) -> str:
                 "--log-level=error",
             ],
             logs / "etcd.log",
+            die_with_parent=True,
         )
     )
     etcd.start().wait_ready(
@@ -319,6 +320,7 @@ def _start_apiserver(
                 "--max-mutating-requests-inflight=400",
             ],
             logs / "kube-apiserver.log",
+            die_with_parent=True,
         )
     )
     apiserver.start()
@@ -376,6 +378,7 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
                 "--concurrent-gc-syncs=40",
             ],
             logs / "kube-controller-manager.log",
+            die_with_parent=True,
         )
     ).start()
     plane.processes.add(
@@ -383,6 +386,7 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
             "kube-scheduler",
             [str(plane.binaries.path("kube-scheduler")), *common],
             logs / "kube-scheduler.log",
+            die_with_parent=True,
         )
     ).start()
     plane.processes.add(
@@ -399,6 +403,7 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
                 f"--config={plane.binaries.stages}",
             ],
             logs / "kwok.log",
+            die_with_parent=True,
         )
     ).start()
 

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 from orchestrator.embedded.kubernetes import ControlPlane
 from orchestrator.embedded.processes import ManagedProcess
 
@@ -193,39 +195,41 @@ class PodRunner:
             shutil.rmtree(self._homes, ignore_errors=True)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._sync()
-            except Exception:  # keep watching; the next round retries
-                log.exception("pod runner could not sync")
-            self._stop.wait(self.poll_seconds)
-
-    def _sync(self) -> None:
+        # One client (one TLS session) for the runner's life: polling is then cheap.
         with self.plane.http(timeout=5.0) as client:
-            response = client.get("/api/v1/pods", params={"labelSelector": self.selector})
-            response.raise_for_status()
-            pods = [
-                p for p in response.json()["items"] if p["metadata"]["namespace"] in self.namespaces
-            ]
+            while not self._stop.is_set():
+                try:
+                    if self.namespaces:
+                        self._sync(client)
+                except Exception:  # keep watching; the next round retries
+                    log.exception("pod runner could not sync")
+                self._stop.wait(self.poll_seconds)
 
-            def lookup(kind: str, namespace: str, name: str, key: str) -> str:
-                found = client.get(f"/api/v1/namespaces/{namespace}/{kind}/{name}")
-                found.raise_for_status()
-                data = found.json()
-                if kind == "secrets":
-                    return base64.b64decode(data["data"][key]).decode()
-                return str(data["data"][key])
+    def _sync(self, client: httpx.Client) -> None:
+        response = client.get("/api/v1/pods", params={"labelSelector": self.selector})
+        response.raise_for_status()
+        pods = [
+            p for p in response.json()["items"] if p["metadata"]["namespace"] in self.namespaces
+        ]
 
-            alive = set()
-            for pod in pods:
-                key = pod["metadata"]["uid"]
-                wanted = pod["status"].get("phase") == "Running" and not pod["metadata"].get(
-                    "deletionTimestamp"
-                )
-                if wanted:
-                    alive.add(key)
-                    if key not in self.running and key not in self.failures:
-                        self._begin(key, pod, lookup)
+        def lookup(kind: str, namespace: str, name: str, key: str) -> str:
+            found = client.get(f"/api/v1/namespaces/{namespace}/{kind}/{name}")
+            found.raise_for_status()
+            data = found.json()
+            if kind == "secrets":
+                return base64.b64decode(data["data"][key]).decode()
+            return str(data["data"][key])
+
+        alive = set()
+        for pod in pods:
+            key = pod["metadata"]["uid"]
+            wanted = pod["status"].get("phase") == "Running" and not pod["metadata"].get(
+                "deletionTimestamp"
+            )
+            if wanted:
+                alive.add(key)
+                if key not in self.running and key not in self.failures:
+                    self._begin(key, pod, lookup)
         for key in set(self.running) - alive:
             self._end(key)
 
@@ -251,6 +255,7 @@ class PodRunner:
             user=command.uid if as_root else None,
             group=command.gid if as_root else None,
             inherit_env=False,
+            die_with_parent=True,
         )
         try:
             process.start()
