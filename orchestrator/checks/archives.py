@@ -20,14 +20,14 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, cast
 
 from orchestrator.checks.context import Context
 from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
-from orchestrator.checks.streams import BudgetExceeded, BudgetReader
+from orchestrator.checks.streams import BudgetExceeded, BudgetReader, Readable
 
-Inspect = Callable[[Context, IO[bytes], str], str]
+Inspect = Callable[[Context, Readable, str], str]
 
 RATIO_FLOOR = 64 * 1024
 """Members smaller than this are never judged by compression ratio (tiny files compress well)."""
@@ -164,12 +164,12 @@ def _expand_zip_member(
     return True
 
 
-def check_tar(ctx: Context, stream: IO[bytes], inspect: Inspect) -> None:
+def check_tar(ctx: Context, stream: Readable, inspect: Inspect) -> None:
     """Check a tar stream member by member, judging each header before reading its data."""
     if not can_enter(ctx, "tar"):
         return
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as archive:
+        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|") as archive:
             for member in archive:
                 if not _check_tar_member(ctx, archive, member, inspect):
                     return
@@ -210,11 +210,15 @@ def _check_tar_member(
     return True
 
 
-_DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
-    "gzip": lambda s: gzip.GzipFile(fileobj=s, mode="rb"),
-    "bzip2": lambda s: bz2.BZ2File(s, mode="rb"),
-    "xz": lambda s: lzma.LZMAFile(s, mode="rb"),
-}
+def _decompressor(kind: str, stream: Readable) -> IO[bytes]:
+    source = cast(IO[bytes], stream)  # our readers are io.RawIOBase streams
+    if kind == "gzip":
+        return cast(IO[bytes], gzip.GzipFile(fileobj=source, mode="rb"))
+    if kind == "bzip2":
+        return bz2.BZ2File(source, mode="rb")
+    return lzma.LZMAFile(source, mode="rb")
+
+
 _SUFFIXES = {"gzip": (".gz", ".tgz"), "bzip2": (".bz2", ".tbz2"), "xz": (".xz", ".txz")}
 
 
@@ -228,14 +232,16 @@ def inner_name(name: str, kind: str) -> str:
     return base + ".content"
 
 
-def check_compressed(ctx: Context, stream: IO[bytes], kind: str, name: str, inspect: Inspect) -> None:
+def check_compressed(
+    ctx: Context, stream: Readable, kind: str, name: str, inspect: Inspect
+) -> None:
     """Decompress a gzip/bzip2/xz stream within the budget and check what it holds."""
     if not can_enter(ctx, kind):
         return
     inner = inner_name(name, kind)
     try:
         ctx.budget.take_member(inner)
-        with _DECOMPRESSORS[kind](stream) as decompressed:
+        with _decompressor(kind, stream) as decompressed:
             inspect(ctx.inside(inner), BudgetReader(decompressed, ctx.budget), inner)
     except BudgetExceeded as exc:
         ctx.add("archive.limits", f"{exc}; expansion stopped", Location(member=inner))

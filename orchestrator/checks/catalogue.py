@@ -131,7 +131,11 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
         "Serialized objects (pickle, joblib, R data, NumPy object arrays) and opaque data stores (HDF5, Parquet, Arrow, SQLite, Stata, SAS, SPSS).",
         _B,
     ),
-    RuleSpec("executable.binary", "Executables and libraries (ELF, PE, Mach-O, WebAssembly, Java class).", _B),
+    RuleSpec(
+        "executable.binary",
+        "Executables and libraries (ELF, PE, Mach-O, WebAssembly, Java class).",
+        _B,
+    ),
     RuleSpec("executable.script", "Scripts with an interpreter line (`#!`).", _R),
     RuleSpec(
         "genomic.format",

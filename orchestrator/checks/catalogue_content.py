@@ -63,17 +63,35 @@ CONTENT_RULES: tuple[RuleSpec, ...] = (
         _B,
         (
             ParamSpec("n", "integer", "Number of largest contributors.", "higher", minimum=1),
-            ParamSpec("k", "number", "Share of the total they may not exceed.", "lower", minimum=0, maximum=1),
+            ParamSpec(
+                "k",
+                "number",
+                "Share of the total they may not exceed.",
+                "lower",
+                minimum=0,
+                maximum=1,
+            ),
         ),
     ),
     RuleSpec(
         "tables.p_percent",
         "p% rule: the total minus the two largest contributors is within p of the largest (needs contributor-level evidence).",
         _B,
-        (ParamSpec("p", "number", "The p of the p% rule, as a fraction.", "higher", minimum=0, maximum=1),),
+        (
+            ParamSpec(
+                "p",
+                "number",
+                "The p of the p% rule, as a fraction.",
+                "higher",
+                minimum=0,
+                maximum=1,
+            ),
+        ),
     ),
     # --- direct identifiers ------------------------------------------------------------
-    RuleSpec("identifiers.nhs_number", "NHS numbers (ten digits passing the modulus-11 check).", _B),
+    RuleSpec(
+        "identifiers.nhs_number", "NHS numbers (ten digits passing the modulus-11 check).", _B
+    ),
     RuleSpec("identifiers.postcode", "Full UK postcodes.", _B),
     RuleSpec("identifiers.email", "E-mail addresses.", _B),
     RuleSpec("identifiers.phone", "UK and international phone numbers.", _B),

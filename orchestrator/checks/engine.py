@@ -23,13 +23,14 @@ access, are hashed first and then opened). Any failure while checking a file bec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from orchestrator import __version__
 from orchestrator.checks.archives import check_compressed, check_tar, check_zip
@@ -47,10 +48,12 @@ from orchestrator.checks.streams import (
     Budget,
     HashingReader,
     HeadReader,
+    Readable,
     read_all,
     read_head,
     spool,
 )
+from orchestrator.checks.textflow import check_text_stream
 from orchestrator.checks.types import (
     EXECUTABLE_TYPES,
     EXTENSION_TYPES,
@@ -62,7 +65,6 @@ from orchestrator.checks.types import (
     detect_type,
     extension,
 )
-from orchestrator.checks.textflow import check_text_stream
 
 ENGINE_VERSION = __version__
 MAX_ACRO_BYTES = 16 * 1024 * 1024
@@ -107,7 +109,9 @@ class Report:
 
     @property
     def verdict(self) -> Verdict:
-        return verdict_of([Severity(str(f.verdict)) for f in self.files if f.verdict != Verdict.PASS])
+        return verdict_of(
+            [Severity(str(f.verdict)) for f in self.files if f.verdict != Verdict.PASS]
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -143,7 +147,9 @@ def judge_type(ctx: Context, kind: str, name: str, size: int) -> None:
     if isinstance(allowed, list) and kind not in allowed:
         ctx.add("type.allowlist", f"detected type `{kind}` is not on the list of exportable types")
     if kind in SERIALIZED_TYPES:
-        ctx.add("serialized.objects", f"`{kind}` content is a serialized object or opaque data store")
+        ctx.add(
+            "serialized.objects", f"`{kind}` content is a serialized object or opaque data store"
+        )
     elif kind in EXECUTABLE_TYPES:
         ctx.add("executable.binary", f"`{kind}` content is executable code")
     elif kind == "script":
@@ -151,7 +157,10 @@ def judge_type(ctx: Context, kind: str, name: str, size: int) -> None:
     elif kind in GENOMIC_TYPES:
         ctx.add("genomic.format", f"`{kind}` content is a genomic data format")
     elif kind in UNSUPPORTED_ARCHIVE_TYPES:
-        ctx.add("archive.unsupported", f"`{kind}` archives cannot be opened, so their content is unchecked")
+        ctx.add(
+            "archive.unsupported",
+            f"`{kind}` archives cannot be opened, so their content is unchecked",
+        )
     promised = EXTENSION_TYPES.get(extension(name))
     if promised is not None and kind not in promised:
         ctx.add(
@@ -163,12 +172,15 @@ def judge_type(ctx: Context, kind: str, name: str, size: int) -> None:
         ctx.add("limits.file_size", f"file is {size:,} bytes, more than the limit of {max_bytes:,}")
 
 
-def _dispatch(ctx: Context, stream: IO[bytes], kind: str, name: str) -> str:
+def _dispatch(ctx: Context, stream: Readable, kind: str, name: str) -> str:
     """Run the checks for ``kind`` over a sequential stream; return the refined type."""
     if kind == "notebook":
         data = read_all(stream, MAX_NOTEBOOK_BYTES)
         if data is None:
-            ctx.add("engine.malformed", f"notebook is larger than {MAX_NOTEBOOK_BYTES:,} bytes; not checked")
+            ctx.add(
+                "engine.malformed",
+                f"notebook is larger than {MAX_NOTEBOOK_BYTES:,} bytes; not checked",
+            )
         else:
             check_notebook(ctx, data, inspect)
     elif kind in TEXT_TYPES:
@@ -187,11 +199,11 @@ def _dispatch(ctx: Context, stream: IO[bytes], kind: str, name: str) -> str:
     return kind
 
 
-def inspect(ctx: Context, stream: IO[bytes], name: str) -> str:
+def inspect(ctx: Context, stream: Readable, name: str) -> str:
     """Check nested content (an archive member, a decompressed stream, an output image)."""
     counter = HashingReader(stream, hashing=False)
     head = read_head(counter, HEAD_BYTES)
-    kind = _dispatch(ctx, HeadReader(head, counter), detect_type(head, name), name)  # type: ignore[arg-type]
+    kind = _dispatch(ctx, HeadReader(head, counter), detect_type(head, name), name)
     counter.drain()
     judge_type(ctx, kind, name, counter.size)
     return kind
@@ -238,12 +250,12 @@ def check_file(
                 raw.seek(0)
                 kind = check_zip(ctx, raw, inspect)
             else:
-                kind = _dispatch(ctx, HeadReader(head, reader), kind, path.name)  # type: ignore[arg-type]
+                kind = _dispatch(ctx, HeadReader(head, reader), kind, path.name)
                 reader.drain()
             digest, size = reader.hexdigest(), reader.size
         if kind == "json" and size <= MAX_ACRO_BYTES:
             _check_acro(ctx, path)
-    except Exception as exc:  # noqa: BLE001 - any failure is a finding, never a crash
+    except Exception as exc:  # any failure is a finding, never a crash
         ctx.findings.append(
             Finding(
                 "engine.error",
@@ -252,10 +264,8 @@ def check_file(
                 ctx.locate(Location()),
             )
         )
-        try:
+        with contextlib.suppress(OSError):
             digest, size = _hash_only(path)
-        except OSError:
-            pass
     judge_type(ctx, kind, path.name, size)
     return FileReport(shown, digest, size, kind, tuple(ctx.findings))
 
@@ -298,14 +308,18 @@ def check_paths(
     """Check every file under ``paths`` and scan them for malware; the full report."""
     content = content or default_content_scanners()
     files = expand_paths(paths)
-    reports = [check_file(p, rules, content=content, on_progress=on_progress, name=n) for n, p in files]
+    reports = [
+        check_file(p, rules, content=content, on_progress=on_progress, name=n) for n, p in files
+    ]
     regular = [p for _, p in files if p.is_file() and not p.is_symlink()]
     malware = judge_malware(rules, scanner, regular)
     merged = []
     for (_, path), report in zip(files, reports, strict=True):
         extra = malware.get(path, [])
         if extra:
-            report = FileReport(report.path, report.sha256, report.size, report.type, (*report.findings, *extra))
+            report = FileReport(
+                report.path, report.sha256, report.size, report.type, (*report.findings, *extra)
+            )
         merged.append(report)
     return Report(ENGINE_VERSION, rules.id, rules.version, ruleset_digest(rules), tuple(merged))
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import IO
 
 from orchestrator.checks.context import Context
 from orchestrator.checks.model import Location
-from orchestrator.checks.streams import CHUNK, read_head
+from orchestrator.checks.streams import CHUNK, Readable, read_head
 from orchestrator.checks.textflow import LabelledText
 
 MAX_METADATA_BYTES = 16 * 1024 * 1024
@@ -26,8 +25,8 @@ class Malformed(Exception):
 
 
 class _Walker:
-    def __init__(self, stream: IO[bytes] | _Pushback) -> None:
-        self.stream: IO[bytes] | _Pushback = stream
+    def __init__(self, stream: Readable | _Pushback) -> None:
+        self.stream: Readable | _Pushback = stream
         self.offset = 0
 
     def exact(self, count: int, what: str) -> bytes:
@@ -59,7 +58,7 @@ def printable_strings(data: bytes) -> str:
     return "\n".join(m.group().decode("ascii") for m in _PRINTABLE_RUN.finditer(data))
 
 
-def check_image(ctx: Context, stream: IO[bytes], kind: str) -> None:
+def check_image(ctx: Context, stream: Readable, kind: str) -> None:
     """Walk a PNG, JPEG or GIF stream, scanning metadata and flagging trailing data."""
     walker = _Walker(stream)
     labelled = LabelledText(ctx)
@@ -175,7 +174,7 @@ def _skip_entropy_coded(walker: _Walker) -> None:
 class _Pushback:
     """A stream with some bytes put back in front of it."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: Readable) -> None:
         self._head = head
         self._rest = rest
 

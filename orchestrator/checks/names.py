@@ -1,7 +1,7 @@
 """Checks on names: hidden files and characters that make a name lie about itself.
 
 Bidirectional-override characters (U+202A..U+202E, U+2066..U+2069) let
-``invoice\u202Excs.exe`` display as ``invoiceexe.scx``; control characters can
+``invoice\u202excs.exe`` display as ``invoiceexe.scx``; control characters can
 rewrite a terminal line. Both are blocked; hidden files go to a reviewer.
 """
 

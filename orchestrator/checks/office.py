@@ -12,13 +12,19 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import IO
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import iterparse as _iterparse
 
 from orchestrator.checks.archives import Inspect
 from orchestrator.checks.context import Context
 from orchestrator.checks.model import Location
-from orchestrator.checks.streams import BudgetExceeded, BudgetReader
+from orchestrator.checks.streams import (
+    BudgetExceeded,
+    BudgetReader,
+    HeadReader,
+    Readable,
+    read_head,
+)
 from orchestrator.checks.textflow import LabelledText
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -36,6 +42,17 @@ _EMBEDDED = re.compile(r"^(word|xl|ppt)/(embeddings|activeX|externalLinks)/", re
 _MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
 
 
+def iterparse(stream: Readable) -> Iterator[tuple[str, Element]]:
+    """Stream-parse an XML part, refusing DTDs (entity expansion, external entities).
+
+    Office Open XML parts never declare a DTD, so one is a sign of a crafted file.
+    """
+    head = read_head(stream, 4096)
+    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+        raise ParseError("XML part declares a DTD, which office documents never do")
+    return _iterparse(HeadReader(head, stream), events=("end",))  # noqa: S314 - DTDs refused above
+
+
 def check_office(ctx: Context, archive: zipfile.ZipFile, kind: str, inspect: Inspect) -> None:
     """Check an office document's structure and content."""
     names = archive.namelist()
@@ -45,7 +62,11 @@ def check_office(ctx: Context, archive: zipfile.ZipFile, kind: str, inspect: Ins
         if lowered.endswith("vbaproject.bin") or lowered.endswith("vbadata.xml"):
             ctx.add("office.macros", "document carries macros (VBA project)", where)
         elif _EMBEDDED.match(name):
-            ctx.add("office.embedded_objects", "document carries an embedded object or external link", where)
+            ctx.add(
+                "office.embedded_objects",
+                "document carries an embedded object or external link",
+                where,
+            )
     try:
         if kind == "xlsx":
             _check_workbook(ctx, archive)
@@ -67,24 +88,26 @@ def check_office(ctx: Context, archive: zipfile.ZipFile, kind: str, inspect: Ins
         ctx.add("engine.malformed", f"{kind} document cannot be read: {exc}")
 
 
-def _paragraphs(stream: IO[bytes]) -> Iterator[str]:
+def _paragraphs(stream: Readable) -> Iterator[str]:
     """Text of each paragraph-like element (w:p, a:p) or, failing those, each text run."""
     parts: list[str] = []
-    for event, element in iterparse(stream, events=("end",)):
+    for _, element in iterparse(stream):
         tag = element.tag
         if tag.endswith(_TEXT_TAGS) and element.text:
             parts.append(element.text)
         elif tag.endswith("}p") and parts:
             yield " ".join(parts)
             parts = []
-        elif not tag.endswith("}r"):
+        elif _is_property(tag) and element.text and element.text.strip() and not len(element):
             # Property values in docProps (creator, title, ...) are bare elements.
-            if element.text and element.text.strip() and not len(element) and event == "end":
-                if "docProps" in tag or "purl.org" in tag or "properties" in tag:
-                    parts.append(element.text.strip())
+            parts.append(element.text.strip())
         element.clear()
     if parts:
         yield " ".join(parts)
+
+
+def _is_property(tag: str) -> bool:
+    return "purl.org" in tag or "properties" in tag
 
 
 def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
@@ -104,7 +127,11 @@ def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
             if element.tag == f"{_MAIN}sheet":
                 rel_id = element.get(f"{_REL}id", "")
                 sheets.append(
-                    (element.get("name", "?"), element.get("state", "visible"), targets.get(rel_id, ""))
+                    (
+                        element.get("name", "?"),
+                        element.get("state", "visible"),
+                        targets.get(rel_id, ""),
+                    )
                 )
     return sheets
 
@@ -137,7 +164,7 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
-def _rows(stream: IO[bytes], shared: list[str]) -> Iterator[list[str]]:
+def _rows(stream: Readable, shared: list[str]) -> Iterator[list[str]]:
     """Rows of a worksheet as lists of cell text, gaps filled with empty strings."""
     row: list[str] = []
     value: str | None = None
@@ -172,7 +199,9 @@ def _check_workbook(ctx: Context, archive: zipfile.ZipFile) -> None:
     for sheet_name, state, part_path in _workbook_sheets(archive):
         where = Location(member=f"sheet {sheet_name}")
         if state in ("hidden", "veryHidden"):
-            ctx.add("office.hidden_sheets", f"sheet is {state}; it was checked like the others", where)
+            ctx.add(
+                "office.hidden_sheets", f"sheet is {state}; it was checked like the others", where
+            )
         if not part_path or part_path not in archive.namelist():
             continue
         sheet_ctx = ctx.inside(f"sheet {sheet_name}", nested=False)

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import IO
 
 from orchestrator.checks.context import Context
-from orchestrator.checks.streams import CHUNK
+from orchestrator.checks.streams import CHUNK, Readable
 from orchestrator.checks.textflow import LabelledText
 
 MAX_STREAM = 16 * 1024 * 1024
@@ -91,7 +90,8 @@ class _PdfScan:
         if self.attachments:
             self.ctx.add(
                 "pdf.attachments",
-                "document has embedded files or attachments: " + ", ".join(sorted(self.attachments)),
+                "document has embedded files or attachments: "
+                + ", ".join(sorted(self.attachments)),
             )
         if self.encrypted:
             self.ctx.add(
@@ -104,7 +104,7 @@ class _PdfScan:
             )
 
 
-def check_pdf(ctx: Context, stream: IO[bytes]) -> None:
+def check_pdf(ctx: Context, stream: Readable) -> None:
     """Scan a PDF stream for active content, attachments and text."""
     scan = _PdfScan(ctx)
     buffer = b""

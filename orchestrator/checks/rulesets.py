@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
@@ -150,7 +150,7 @@ def _describe(error: jsonschema.ValidationError, source: str) -> str:
         return f"{source}: field `{path[0]}`: {_plain(error)}"
     if len(path) == 1:
         if error.validator == "additionalProperties":
-            unknown = sorted(set(error.instance) - set(CATALOGUE))
+            unknown = sorted(set(cast(dict[str, Any], error.instance)) - set(CATALOGUE))
             names = ", ".join(f"`{u}`" for u in unknown)
             return (
                 f"{source}: unknown rule {names} "
@@ -162,7 +162,10 @@ def _describe(error: jsonschema.ValidationError, source: str) -> str:
     prefix = f"{source}: rule `{rule_id}`"
     if len(path) == 2:
         if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - {"description", "severity", "enabled", "params"})
+            extra = sorted(
+                set(cast(dict[str, Any], error.instance))
+                - {"description", "severity", "enabled", "params"}
+            )
             return f"{prefix}: unknown field `{extra[0] if extra else '?'}` (fields: description, severity, enabled, params)"
         return f"{prefix}: must be a mapping with description, severity, enabled, params"
     field = path[2]
@@ -174,7 +177,9 @@ def _describe(error: jsonschema.ValidationError, source: str) -> str:
         return f"{prefix}: field `description`: must be a non-empty string"
     if len(path) == 3:
         if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance) - {p.name for p in spec.params})
+            extra = sorted(
+                set(cast(dict[str, Any], error.instance)) - {p.name for p in spec.params}
+            )
             known = ", ".join(p.name for p in spec.params) or "none"
             return f"{prefix}: unknown field `{extra[0] if extra else '?'}` (this rule's parameters: {known})"
         return f"{prefix}: field `params`: must be a mapping"
@@ -257,7 +262,9 @@ def _loosenings(base: RuleSet, derived: RuleSet, source: str) -> list[str]:
             continue
         prefix = f"{source}: rule `{rule_id}`"
         if not new.enabled:
-            problems.append(f"{prefix}: field `enabled`: disabling a rule loosens it; an override may only tighten")
+            problems.append(
+                f"{prefix}: field `enabled`: disabling a rule loosens it; an override may only tighten"
+            )
             continue
         if old.severity == Severity.BLOCK and new.severity == Severity.REVIEW:
             problems.append(

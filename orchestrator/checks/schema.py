@@ -60,7 +60,9 @@ def make_ruleset_schema() -> dict[str, Any]:
             "rules": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {rule_id: make_rule_schema(spec) for rule_id, spec in sorted(CATALOGUE.items())},
+                "properties": {
+                    rule_id: make_rule_schema(spec) for rule_id, spec in sorted(CATALOGUE.items())
+                },
             },
         },
     }

@@ -14,10 +14,16 @@ import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 
 CHUNK = 1024 * 1024
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
+
+
+class Readable(Protocol):
+    """Anything with ``read``: files, decompressors, archive members, the readers below."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class BudgetExceeded(Exception):
@@ -49,7 +55,7 @@ class HashingReader(io.RawIOBase):
 
     def __init__(
         self,
-        raw: IO[bytes],
+        raw: Readable,
         *,
         hashing: bool = True,
         on_bytes: Callable[[int], None] | None = None,
@@ -93,7 +99,7 @@ class HashingReader(io.RawIOBase):
 class BudgetReader(io.RawIOBase):
     """Reads an expanding stream, charging every byte to the shared :class:`Budget`."""
 
-    def __init__(self, raw: IO[bytes], budget: Budget, limit: int | None = None) -> None:
+    def __init__(self, raw: Readable, budget: Budget, limit: int | None = None) -> None:
         super().__init__()
         self._raw = raw
         self._budget = budget
@@ -120,7 +126,7 @@ class BudgetReader(io.RawIOBase):
 class HeadReader(io.RawIOBase):
     """A stream whose first bytes were already read (to detect the type): replays them."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: Readable) -> None:
         super().__init__()
         self._head = memoryview(head)
         self._pos = 0
@@ -143,7 +149,7 @@ class HeadReader(io.RawIOBase):
         return len(data)
 
 
-def read_head(stream: IO[bytes], count: int) -> bytes:
+def read_head(stream: Readable, count: int) -> bytes:
     """Up to ``count`` bytes from ``stream``, reading until it has them or the stream ends."""
     parts: list[bytes] = []
     got = 0
@@ -156,7 +162,7 @@ def read_head(stream: IO[bytes], count: int) -> bytes:
     return b"".join(parts)
 
 
-def spool(stream: IO[bytes]) -> IO[bytes]:
+def spool(stream: Readable) -> IO[bytes]:
     """Copy a sequential stream into a seekable temporary file (in memory while small)."""
     spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     while True:
@@ -165,10 +171,10 @@ def spool(stream: IO[bytes]) -> IO[bytes]:
             break
         spooled.write(data)
     spooled.seek(0)
-    return spooled  # type: ignore[return-value]
+    return spooled
 
 
-def read_all(stream: IO[bytes], limit: int) -> bytes | None:
+def read_all(stream: Readable, limit: int) -> bytes | None:
     """The whole stream if it is at most ``limit`` bytes, else None (having read limit+1)."""
     data = read_head(stream, limit + 1)
     return None if len(data) > limit else data

@@ -17,11 +17,10 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import IO
 
 from orchestrator.checks.context import Context
 from orchestrator.checks.model import Finding, Location, TableScanner, TextScanner
-from orchestrator.checks.streams import CHUNK
+from orchestrator.checks.streams import CHUNK, Readable
 
 MAX_LINE = 4 * CHUNK
 MAX_CSV_FIELD = 16 * CHUNK
@@ -95,7 +94,7 @@ def _safe_cut(data: bytes, quoted: bool) -> int:
     return -1
 
 
-def check_text_stream(ctx: Context, stream: IO[bytes], kind: str, name: str) -> None:
+def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> None:
     """Feed a text stream to the text scanner (and a table scanner for CSV/TSV)."""
     text_scanner = ctx.text_scanner()
     table: _Table | None = None
@@ -188,6 +187,7 @@ class LabelledText:
                 inner = finding.location.member
                 member = label if inner is None else f"{label} {inner}"
                 return replace(
-                    finding, location=replace(finding.location, line=line - first + 1, member=member)
+                    finding,
+                    location=replace(finding.location, line=line - first + 1, member=member),
                 )
         return finding

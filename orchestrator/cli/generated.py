@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.checks.reference import render_export_rules_reference
+from orchestrator.checks.schema import render_ruleset_schema
 from orchestrator.embedded.paths import REPO_ROOT
 
 
@@ -36,7 +38,10 @@ class Artefact:
         self.full_path.write_text(self.render())
 
 
-ARTEFACTS: list[Artefact] = []
+ARTEFACTS: list[Artefact] = [
+    Artefact("orchestrator/checks/ruleset.schema.json", render_ruleset_schema),
+    Artefact("docs/reference/export-rules.md", render_export_rules_reference),
+]
 
 
 def drifted() -> list[str]:

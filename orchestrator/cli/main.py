@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from orchestrator import __version__
+from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
 
 
@@ -15,6 +16,7 @@ def cli() -> None:
 
 
 cli.add_command(dev)
+cli.add_command(check)
 
 
 def main() -> None:
