@@ -61,20 +61,22 @@ class _Table:
         for row in self.reader:
             self.rows += 1
             self.scanner.feed_row(row)
-            if self.rows > self.max_rows:
+            if self.rows - 1 >= self.max_rows:
                 self.parsing = False
                 rest = list(self.source.lines)
                 self.counted_lines += sum(line.count("\n") for line in rest)
                 return
 
     def finish(self, trailing: bool) -> None:
-        data_rows = max(self.rows - 1, 0) + self.counted_lines + (1 if trailing else 0)
-        if not self.parsing:
+        data_rows = max(self.rows - 1, 0) + self.counted_lines
+        if not self.parsing and trailing:
+            data_rows += 1
+        if data_rows > self.max_rows:
             self.ctx.add(
                 "limits.table_rows",
                 f"table has {data_rows:,} data rows, more than the limit of {self.max_rows:,}; "
                 f"cell-level disclosure checks covered the first {self.max_rows:,}",
-                Location(row=self.max_rows + 1),
+                Location(row=self.max_rows + 2),
             )
         self.ctx.add_findings(self.scanner.finish())
 
@@ -106,6 +108,7 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
     line = 1
     offset = 0
     bad_encoding = False
+    ends_with_newline = True
     while True:
         chunk = stream.read(CHUNK)
         data = carry + chunk if carry else chunk
@@ -136,11 +139,12 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
                 table.feed(text)
             line += text.count("\n")
             offset += len(piece)
+            ends_with_newline = text.endswith("\n")
         if not chunk:
             break
     ctx.add_findings(text_scanner.finish())
     if table is not None:
-        table.finish(trailing=False)
+        table.finish(trailing=not ends_with_newline)
 
 
 def _utf8_boundary(data: bytes, index: int) -> int:
