@@ -20,7 +20,9 @@ def make_zip_bomb(expanded: int) -> bytes:
     """One member of ``expanded`` zero bytes: a tiny file that declares a huge expansion."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open(zipfile.ZipInfo("zeros.csv"), "w", force_zip64=True) as member:
+        info = zipfile.ZipInfo("zeros.csv")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w", force_zip64=True) as member:
             block = b"\x00" * (1024 * 1024)
             for _ in range(expanded // len(block)):
                 member.write(block)
