@@ -45,12 +45,14 @@ def make_symlink_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         info = zipfile.ZipInfo("link")
         info.create_system = 3
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         archive.writestr(info, "/etc/passwd")
     return buffer.getvalue()
 
 
-def make_tar(members: dict[str, bytes], links: dict[str, str] | None = None, hard: bool = False) -> bytes:
+def make_tar(
+    members: dict[str, bytes], links: dict[str, str] | None = None, hard: bool = False
+) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name, data in members.items():

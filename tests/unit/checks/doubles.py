@@ -29,7 +29,12 @@ class TokenTextScanner:
         for index, line in enumerate(text.split("\n")):
             if "SECRET" in line:
                 self.findings.append(
-                    Finding("secrets.keys", Severity.BLOCK, "a secret token", Location(line=first_line + index))
+                    Finding(
+                        "secrets.keys",
+                        Severity.BLOCK,
+                        "a secret token",
+                        Location(line=first_line + index),
+                    )
                 )
 
     def finish(self) -> list[Finding]:

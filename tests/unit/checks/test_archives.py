@@ -31,7 +31,9 @@ def tightened(rules: RuleSet, **params: int) -> RuleSet:
 
 
 def test_members_are_checked_like_files_and_located_by_member(check_bytes: CheckBytes) -> None:
-    data = make_zip({"out/table.csv": b"g,n\na,3\n", "out/notes.txt": b"SECRET\n", "out/.hidden": b"x\n"})
+    data = make_zip(
+        {"out/table.csv": b"g,n\na,3\n", "out/notes.txt": b"SECRET\n", "out/.hidden": b"x\n"}
+    )
     report = check_bytes("out.zip", data)
     found = {(f.rule, f.location.member) for f in report.findings}
     assert ("tables.min_cell_count", "out/table.csv") in found
@@ -41,7 +43,10 @@ def test_members_are_checked_like_files_and_located_by_member(check_bytes: Check
 
 
 def test_a_clean_zip_passes(check_bytes: CheckBytes) -> None:
-    assert check_bytes("ok.zip", make_zip({"a.csv": b"g,n\na,30\n", "b.txt": b"fine\n"})).verdict == Verdict.PASS
+    assert (
+        check_bytes("ok.zip", make_zip({"a.csv": b"g,n\na,30\n", "b.txt": b"fine\n"})).verdict
+        == Verdict.PASS
+    )
 
 
 def test_nested_archives_are_checked_recursively(check_bytes: CheckBytes) -> None:
@@ -55,7 +60,9 @@ def test_nested_archives_are_checked_recursively(check_bytes: CheckBytes) -> Non
 
 def test_members_of_forbidden_types_are_blocked(check_bytes: CheckBytes) -> None:
     report = check_bytes("x.zip", make_zip({"model.pkl": b"\x80\x04\x95\x00"}))
-    assert {(f.rule, f.location.member) for f in report.findings} >= {("serialized.objects", "model.pkl")}
+    assert {(f.rule, f.location.member) for f in report.findings} >= {
+        ("serialized.objects", "model.pkl")
+    }
 
 
 def test_a_zip_bomb_is_blocked_within_a_second_without_expanding(
@@ -72,7 +79,9 @@ def test_a_zip_bomb_is_blocked_within_a_second_without_expanding(
     assert recorder.texts == []  # nothing was expanded
 
 
-@pytest.mark.parametrize("name", ["../escape.txt", "/etc/cron.d/x", "a/../../b", "C:\\windows\\x", "a\\..\\..\\b"])
+@pytest.mark.parametrize(
+    "name", ["../escape.txt", "/etc/cron.d/x", "a/../../b", "C:\\windows\\x", "a\\..\\..\\b"]
+)
 def test_path_traversal_is_blocked_within_a_second_without_expanding(
     check_bytes: CheckBytes, recorder: Recorder, name: str
 ) -> None:
@@ -84,7 +93,9 @@ def test_path_traversal_is_blocked_within_a_second_without_expanding(
     assert recorder.texts == []
 
 
-def test_an_encrypted_zip_is_blocked_within_a_second(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_an_encrypted_zip_is_blocked_within_a_second(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     start = time.monotonic()
     report = check_bytes("e.zip", make_encrypted_zip())
     assert time.monotonic() - start < 1.0
@@ -95,14 +106,18 @@ def test_an_encrypted_zip_is_blocked_within_a_second(check_bytes: CheckBytes, re
 def test_symlinks_in_zips_and_tars_are_blocked(check_bytes: CheckBytes) -> None:
     assert "archive.links" in rules_of(check_bytes("l.zip", make_symlink_zip()))
     assert "archive.links" in rules_of(check_bytes("l.tar", make_tar({}, {"link": "/etc/passwd"})))
-    assert "archive.links" in rules_of(check_bytes("h.tar", make_tar({"a": b"x"}, {"b": "a"}, hard=True)))
+    assert "archive.links" in rules_of(
+        check_bytes("h.tar", make_tar({"a": b"x"}, {"b": "a"}, hard=True))
+    )
 
 
 def test_tar_traversal_is_blocked(check_bytes: CheckBytes) -> None:
     assert "archive.path_traversal" in rules_of(check_bytes("t.tar", make_tar({"../../x": b"x"})))
 
 
-def test_member_count_limit_is_judged_from_the_directory(check_bytes: CheckBytes, default_rules: RuleSet) -> None:
+def test_member_count_limit_is_judged_from_the_directory(
+    check_bytes: CheckBytes, default_rules: RuleSet
+) -> None:
     rules = tightened(default_rules, max_members=3)
     report = check_bytes("many.zip", make_zip({f"f{i}.txt": b"x\n" for i in range(5)}), rules)
     assert rules_of(report) == {"archive.limits"}
@@ -117,7 +132,9 @@ def test_depth_limit_stops_nesting(check_bytes: CheckBytes, default_rules: RuleS
     assert report.findings[0].location.member == "level1.zip"
 
 
-def test_expansion_budget_stops_gzip_bombs_while_expanding(check_bytes: CheckBytes, default_rules: RuleSet) -> None:
+def test_expansion_budget_stops_gzip_bombs_while_expanding(
+    check_bytes: CheckBytes, default_rules: RuleSet
+) -> None:
     rules = tightened(default_rules, max_expanded_bytes=1024 * 1024)
     start = time.monotonic()
     report = check_bytes("z.txt.gz", gzip.compress(b"a" * (8 * 1024 * 1024)), rules)
@@ -126,10 +143,16 @@ def test_expansion_budget_stops_gzip_bombs_while_expanding(check_bytes: CheckByt
     assert report.verdict == Verdict.BLOCK
 
 
-@pytest.mark.parametrize(("compress", "suffix"), [(gzip.compress, ".gz"), (bz2.compress, ".bz2"), (lzma.compress, ".xz")])
-def test_compressed_files_are_checked_inside(check_bytes: CheckBytes, compress, suffix: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("compress", "suffix"), [(gzip.compress, ".gz"), (bz2.compress, ".bz2"), (lzma.compress, ".xz")]
+)
+def test_compressed_files_are_checked_inside(
+    check_bytes: CheckBytes, compress, suffix: str
+) -> None:  # type: ignore[no-untyped-def]
     report = check_bytes(f"notes.txt{suffix}", compress(b"hello\nSECRET\n"))
-    assert [(f.rule, f.location.member, f.location.line) for f in report.findings] == [("secrets.keys", "notes.txt", 2)]
+    assert [(f.rule, f.location.member, f.location.line) for f in report.findings] == [
+        ("secrets.keys", "notes.txt", 2)
+    ]
 
 
 def test_truncated_archives_are_malformed_not_crashes(check_bytes: CheckBytes) -> None:

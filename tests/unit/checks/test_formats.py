@@ -39,8 +39,16 @@ def gif(comment: bytes = b"") -> bytes:
 
 
 def notebook(outputs: list[dict[str, object]], source: str = "print(1)") -> bytes:
-    cell = {"cell_type": "code", "source": source, "metadata": {}, "outputs": outputs, "execution_count": 1}
-    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+    cell = {
+        "cell_type": "code",
+        "source": source,
+        "metadata": {},
+        "outputs": outputs,
+        "execution_count": 1,
+    }
+    return json.dumps(
+        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    ).encode()
 
 
 # --- notebooks -----------------------------------------------------------------------
@@ -51,31 +59,51 @@ def test_a_notebook_without_outputs_passes(check_bytes: CheckBytes) -> None:
 
 
 def test_a_notebook_with_outputs_goes_to_review(check_bytes: CheckBytes) -> None:
-    report = check_bytes("a.ipynb", notebook([{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]))
+    report = check_bytes(
+        "a.ipynb", notebook([{"output_type": "stream", "name": "stdout", "text": ["1\n"]}])
+    )
     assert rules_of(report) == {"notebook.outputs"}
     assert report.verdict == Verdict.REVIEW
 
 
 def test_notebook_sources_and_text_outputs_are_scanned_and_located(check_bytes: CheckBytes) -> None:
     report = check_bytes(
-        "a.ipynb", notebook([{"output_type": "stream", "name": "stdout", "text": ["ok\n", "SECRET\n"]}], source="x = 1\ny = 'SECRET'")
+        "a.ipynb",
+        notebook(
+            [{"output_type": "stream", "name": "stdout", "text": ["ok\n", "SECRET\n"]}],
+            source="x = 1\ny = 'SECRET'",
+        ),
     )
     found = {(f.rule, f.location.member, f.location.line) for f in report.findings}
     assert ("secrets.keys", "cell 1", 2) in found
     assert ("secrets.keys", "cell 1 output 1", 2) in found
 
 
-def test_html_table_outputs_go_to_the_table_scanner(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_html_table_outputs_go_to_the_table_scanner(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     html = "<table><tr><th>group</th><th>n</th></tr><tr><td>a</td><td>4</td></tr></table>"
-    report = check_bytes("a.ipynb", notebook([{"output_type": "execute_result", "data": {"text/html": [html]}, "metadata": {}}]))
+    report = check_bytes(
+        "a.ipynb",
+        notebook(
+            [{"output_type": "execute_result", "data": {"text/html": [html]}, "metadata": {}}]
+        ),
+    )
     assert recorder.tables[0].rows == [["group", "n"], ["a", "4"]]
-    assert ("tables.min_cell_count", "cell 1 output 1 table 1") in {(f.rule, f.location.member) for f in report.findings}
+    assert ("tables.min_cell_count", "cell 1 output 1 table 1") in {
+        (f.rule, f.location.member) for f in report.findings
+    }
 
 
 def test_image_outputs_are_checked_as_images(check_bytes: CheckBytes) -> None:
     image = base64.b64encode(png() + b"appended").decode()
-    report = check_bytes("a.ipynb", notebook([{"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}]))
-    assert ("image.trailing_data", "cell 1 output 1.png") in {(f.rule, f.location.member) for f in report.findings}
+    report = check_bytes(
+        "a.ipynb",
+        notebook([{"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}]),
+    )
+    assert ("image.trailing_data", "cell 1 output 1.png") in {
+        (f.rule, f.location.member) for f in report.findings
+    }
 
 
 def test_a_broken_notebook_is_malformed(check_bytes: CheckBytes) -> None:
@@ -130,15 +158,24 @@ def stream(content: bytes, flate: bool = False) -> bytes:
 
 
 def test_a_plain_pdf_passes(check_bytes: CheckBytes) -> None:
-    report = check_bytes("d.pdf", pdf(b"<< /Type /Catalog /OpenAction [3 0 R /Fit] >>", stream(b"BT (Results) Tj ET")))
+    report = check_bytes(
+        "d.pdf",
+        pdf(b"<< /Type /Catalog /OpenAction [3 0 R /Fit] >>", stream(b"BT (Results) Tj ET")),
+    )
     assert report.verdict == Verdict.PASS, report.findings
 
 
-def test_pdf_javascript_and_launch_are_blocked_even_when_hex_escaped(check_bytes: CheckBytes) -> None:
-    report = check_bytes("d.pdf", pdf(b"<< /Type /Catalog /OpenAction << /S /J#61vaScript /JS (app.alert(1)) >> >>"))
+def test_pdf_javascript_and_launch_are_blocked_even_when_hex_escaped(
+    check_bytes: CheckBytes,
+) -> None:
+    report = check_bytes(
+        "d.pdf", pdf(b"<< /Type /Catalog /OpenAction << /S /J#61vaScript /JS (app.alert(1)) >> >>")
+    )
     assert rules_of(report) == {"pdf.active_content"}
     assert "JavaScript" in report.findings[0].message
-    assert "pdf.active_content" in rules_of(check_bytes("l.pdf", pdf(b"<< /S /Launch /F (cmd.exe) >>")))
+    assert "pdf.active_content" in rules_of(
+        check_bytes("l.pdf", pdf(b"<< /S /Launch /F (cmd.exe) >>"))
+    )
 
 
 def test_pdf_attachments_are_blocked(check_bytes: CheckBytes) -> None:
@@ -146,14 +183,18 @@ def test_pdf_attachments_are_blocked(check_bytes: CheckBytes) -> None:
     assert rules_of(report) == {"pdf.attachments"}
 
 
-def test_active_content_hidden_in_compressed_object_streams_is_found(check_bytes: CheckBytes) -> None:
+def test_active_content_hidden_in_compressed_object_streams_is_found(
+    check_bytes: CheckBytes,
+) -> None:
     report = check_bytes("d.pdf", pdf(stream(b"<< /S /JavaScript /JS (x) >>", flate=True)))
     assert "pdf.active_content" in rules_of(report)
 
 
 def test_pdf_text_in_plain_and_compressed_streams_is_scanned(check_bytes: CheckBytes) -> None:
     assert "secrets.keys" in rules_of(check_bytes("a.pdf", pdf(stream(b"BT (SECRET) Tj ET"))))
-    assert "secrets.keys" in rules_of(check_bytes("b.pdf", pdf(stream(b"BT (SECRET) Tj ET", flate=True))))
+    assert "secrets.keys" in rules_of(
+        check_bytes("b.pdf", pdf(stream(b"BT (SECRET) Tj ET", flate=True)))
+    )
 
 
 def test_pdf_streams_in_unreadable_encodings_are_flagged(check_bytes: CheckBytes) -> None:
@@ -194,7 +235,9 @@ def with_member(data: bytes, name: str, content: bytes) -> bytes:
     return make_zip({**{n: source.read(n) for n in source.namelist()}, name: content})
 
 
-def test_a_workbook_is_detected_and_fed_to_the_table_scanner(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_a_workbook_is_detected_and_fed_to_the_table_scanner(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     report = check_bytes("t.xlsx", xlsx())
     assert report.type == "xlsx"
     assert report.verdict == Verdict.PASS, report.findings
@@ -237,11 +280,15 @@ def docx(text: str) -> bytes:
 def test_document_text_is_scanned_by_paragraph(check_bytes: CheckBytes) -> None:
     report = check_bytes("d.docx", docx("the SECRET"))
     assert report.type == "docx"
-    assert [(f.rule, f.location.member) for f in report.findings] == [("secrets.keys", "word/document.xml paragraph 2")]
+    assert [(f.rule, f.location.member) for f in report.findings] == [
+        ("secrets.keys", "word/document.xml paragraph 2")
+    ]
     assert check_bytes("ok.docx", docx("fine")).verdict == Verdict.PASS
 
 
 def test_office_xml_with_a_dtd_is_refused(check_bytes: CheckBytes) -> None:
     bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><w:document xmlns:w="w">&a;</w:document>'
-    report = check_bytes("d.docx", make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": bomb}))
+    report = check_bytes(
+        "d.docx", make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": bomb})
+    )
     assert "engine.malformed" in rules_of(report)

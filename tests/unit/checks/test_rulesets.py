@@ -41,34 +41,57 @@ def test_tier_profiles_extend_the_default(tier: str) -> None:
 
 def test_tiers_go_from_permissive_to_strict() -> None:
     tier0, tier3 = load_named_ruleset("tier0"), load_named_ruleset("tier3")
-    assert tier0.rules["limits.file_size"].params["max_bytes"] > tier3.rules["limits.file_size"].params["max_bytes"]
+    assert (
+        tier0.rules["limits.file_size"].params["max_bytes"]
+        > tier3.rules["limits.file_size"].params["max_bytes"]
+    )
     assert tier0.rules["tables.min_cell_count"].severity == Severity.REVIEW
     assert tier3.rules["malware.clamav"].params["required"] is True
     assert tier3.rules["tables.rounding"].enabled
-    assert set(tier3.rules["type.allowlist"].params["allowed"]) < set(tier0.rules["type.allowlist"].params["allowed"])
+    assert set(tier3.rules["type.allowlist"].params["allowed"]) < set(
+        tier0.rules["type.allowlist"].params["allowed"]
+    )
 
 
 def test_a_bad_parameter_names_the_file_the_rule_and_the_field(tmp_path: Path) -> None:
     path = write(
         tmp_path / "x.yaml",
-        {"id": "x", "version": "1", "extends": "default", "rules": {"tables.min_cell_count": {"params": {"threshold": 0}}}},
+        {
+            "id": "x",
+            "version": "1",
+            "extends": "default",
+            "rules": {"tables.min_cell_count": {"params": {"threshold": 0}}},
+        },
     )
     with pytest.raises(RuleSetError) as error:
         load_ruleset(path)
-    assert str(error.value) == f"{path}: rule `tables.min_cell_count`: field `threshold`: must be an integer ≥ 1"
+    assert (
+        str(error.value)
+        == f"{path}: rule `tables.min_cell_count`: field `threshold`: must be an integer ≥ 1"
+    )
 
 
 def test_a_parameter_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
     path = write(
         tmp_path / "x.yaml",
-        {"id": "x", "version": "1", "extends": "default", "rules": {"limits.file_size": {"params": {"max_bytes": "big"}}}},
+        {
+            "id": "x",
+            "version": "1",
+            "extends": "default",
+            "rules": {"limits.file_size": {"params": {"max_bytes": "big"}}},
+        },
     )
-    with pytest.raises(RuleSetError, match=r"rule `limits.file_size`: field `max_bytes`: must be an integer ≥ 1"):
+    with pytest.raises(
+        RuleSetError, match=r"rule `limits.file_size`: field `max_bytes`: must be an integer ≥ 1"
+    ):
         load_ruleset(path)
 
 
 def test_an_unknown_rule_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path / "x.yaml", {"id": "x", "version": "1", "extends": "default", "rules": {"tables.min_cel_count": {}}})
+    path = write(
+        tmp_path / "x.yaml",
+        {"id": "x", "version": "1", "extends": "default", "rules": {"tables.min_cel_count": {}}},
+    )
     with pytest.raises(RuleSetError, match=r"x.yaml: unknown rule `tables.min_cel_count`"):
         load_ruleset(path)
 
@@ -76,15 +99,33 @@ def test_an_unknown_rule_is_refused(tmp_path: Path) -> None:
 def test_an_unknown_parameter_is_refused_listing_the_known_ones(tmp_path: Path) -> None:
     path = write(
         tmp_path / "x.yaml",
-        {"id": "x", "version": "1", "extends": "default", "rules": {"limits.file_size": {"params": {"max": 3}}}},
+        {
+            "id": "x",
+            "version": "1",
+            "extends": "default",
+            "rules": {"limits.file_size": {"params": {"max": 3}}},
+        },
     )
-    with pytest.raises(RuleSetError, match=r"rule `limits.file_size`: unknown field `max` \(this rule's parameters: max_bytes\)"):
+    with pytest.raises(
+        RuleSetError,
+        match=r"rule `limits.file_size`: unknown field `max` \(this rule's parameters: max_bytes\)",
+    ):
         load_ruleset(path)
 
 
 def test_a_bad_severity_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path / "x.yaml", {"id": "x", "version": "1", "extends": "default", "rules": {"names.hidden": {"severity": "warn"}}})
-    with pytest.raises(RuleSetError, match=r"rule `names.hidden`: field `severity`: must be `review` or `block`"):
+    path = write(
+        tmp_path / "x.yaml",
+        {
+            "id": "x",
+            "version": "1",
+            "extends": "default",
+            "rules": {"names.hidden": {"severity": "warn"}},
+        },
+    )
+    with pytest.raises(
+        RuleSetError, match=r"rule `names.hidden`: field `severity`: must be `review` or `block`"
+    ):
         load_ruleset(path)
 
 
@@ -142,10 +183,14 @@ def test_a_project_override_may_tighten() -> None:
         ({"archive.limits": {"params": {"max_depth": 9}}}, "max_depth"),
     ],
 )
-def test_a_project_override_that_loosens_is_refused_naming_rule_and_field(entry: dict[str, object], field: str) -> None:
+def test_a_project_override_that_loosens_is_refused_naming_rule_and_field(
+    entry: dict[str, object], field: str
+) -> None:
     base = load_named_ruleset("default")
     with pytest.raises(RuleSetError) as error:
-        apply_override(base, {"id": "p", "version": "1", "rules": entry}, "proj.yaml", tighten_only=True)
+        apply_override(
+            base, {"id": "p", "version": "1", "rules": entry}, "proj.yaml", tighten_only=True
+        )
     rule_id = next(iter(entry))
     assert f"proj.yaml: rule `{rule_id}`: field `{field}`" in str(error.value)
     assert "may only tighten" in str(error.value)
@@ -153,16 +198,29 @@ def test_a_project_override_that_loosens_is_refused_naming_rule_and_field(entry:
 
 def test_operator_limits_cannot_be_loosened_by_the_project() -> None:
     base = load_named_ruleset("default")
-    operator = {"id": "ops", "version": "1", "rules": {"limits.file_size": {"params": {"max_bytes": 1000}}}}
+    operator = {
+        "id": "ops",
+        "version": "1",
+        "rules": {"limits.file_size": {"params": {"max_bytes": 1000}}},
+    }
     limited = apply_override(base, operator, "ops.yaml", tighten_only=False)
-    project = {"id": "p", "version": "1", "rules": {"limits.file_size": {"params": {"max_bytes": 5000}}}}
+    project = {
+        "id": "p",
+        "version": "1",
+        "rules": {"limits.file_size": {"params": {"max_bytes": 5000}}},
+    }
     with pytest.raises(RuleSetError, match=r"field `max_bytes`: 5000 loosens 1000"):
         apply_override(limited, project, "proj.yaml", tighten_only=True)
 
 
 def test_an_override_cannot_extend(tmp_path: Path) -> None:
     with pytest.raises(RuleSetError, match="remove `extends`"):
-        apply_override(load_named_ruleset("default"), {"id": "p", "version": "1", "extends": "tier0"}, "p.yaml", tighten_only=True)
+        apply_override(
+            load_named_ruleset("default"),
+            {"id": "p", "version": "1", "extends": "tier0"},
+            "p.yaml",
+            tighten_only=True,
+        )
 
 
 def test_policies_folder_is_where_the_loader_looks() -> None:

@@ -16,7 +16,9 @@ def test_text_scanner_findings_keep_their_line(check_bytes: CheckBytes) -> None:
     assert [(f.rule, f.location.line) for f in report.findings] == [("secrets.keys", 3)]
 
 
-def test_chunks_hold_whole_lines_and_line_numbers_run_on(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_chunks_hold_whole_lines_and_line_numbers_run_on(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     line = b"x" * 99 + b"\n"
     data = line * (3 * CHUNK // 100) + b"SECRET\n"
     report = check_bytes("big.txt", data)
@@ -28,13 +30,19 @@ def test_chunks_hold_whole_lines_and_line_numbers_run_on(check_bytes: CheckBytes
     assert first_lines == sorted(first_lines)
 
 
-def test_csv_rows_go_to_the_table_scanner_with_header_first(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_csv_rows_go_to_the_table_scanner_with_header_first(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     report = check_bytes("t.csv", b'group,count\n"a, b",12\nc,3\n')
     assert recorder.tables[0].rows == [["group", "count"], ["a, b", "12"], ["c", "3"]]
-    assert [(f.rule, f.location.row, f.location.column) for f in report.findings] == [("tables.min_cell_count", 3, 2)]
+    assert [(f.rule, f.location.row, f.location.column) for f in report.findings] == [
+        ("tables.min_cell_count", 3, 2)
+    ]
 
 
-def test_quoted_fields_spanning_chunk_boundaries_stay_whole(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_quoted_fields_spanning_chunk_boundaries_stay_whole(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     long_text = "word " * (CHUNK // 4)
     data = f'name,notes\na,"{long_text}\nsecond line"\nb,x\n'.encode()
     check_bytes("t.csv", data)
@@ -52,7 +60,10 @@ def test_row_limit_counts_every_row_but_scans_cells_only_up_to_the_limit(
     check_bytes: CheckBytes, recorder: Recorder, default_rules
 ) -> None:  # type: ignore[no-untyped-def]
     rules = apply_override(
-        default_rules, {"id": "t", "version": "1", "rules": {"limits.table_rows": {"params": {"max_rows": 10}}}}, "t", tighten_only=True
+        default_rules,
+        {"id": "t", "version": "1", "rules": {"limits.table_rows": {"params": {"max_rows": 10}}}},
+        "t",
+        tighten_only=True,
     )
     data = b"id,count\n" + b"".join(b"r%d,50\n" % i for i in range(25))
     report = check_bytes("t.csv", data, rules)
@@ -66,14 +77,18 @@ def test_row_limit_counts_every_row_but_scans_cells_only_up_to_the_limit(
     assert "11 data rows" in next(f.message for f in no_final_newline.findings)
 
 
-def test_a_very_long_line_is_fed_in_pieces_not_held_whole(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_a_very_long_line_is_fed_in_pieces_not_held_whole(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     check_bytes("one-line.txt", b"y" * (9 * CHUNK))
     pieces = recorder.texts[0].fed
     assert len(pieces) >= 2
     assert max(len(text) for text, _ in pieces) <= 5 * CHUNK
 
 
-def test_acro_results_are_handed_to_the_acro_check(check_bytes: CheckBytes, recorder: Recorder) -> None:
+def test_acro_results_are_handed_to_the_acro_check(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
     report = check_bytes("results.json", b'{"version": "1.0.2", "results": {}}')
     assert "acro.results" in rules_of(report)
     assert len(recorder.acro_checked) == 1

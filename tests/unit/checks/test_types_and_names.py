@@ -98,11 +98,17 @@ def test_an_executable_named_csv_is_blocked_with_a_mismatch(check_bytes: CheckBy
         ("m.npy", npy(np.array([{"a": 1}], dtype=object)), "serialized.objects"),
         ("x.vcf", b"##fileformat=VCFv4.2\n#CHROM\tPOS\n", "genomic.format"),
         ("x.fa", b">chr1\nACGTACGTACGTACGTACGT\n", "genomic.format"),
-        ("x.exe", b"MZ" + b"\x00" * 58 + b"\x40\x00\x00\x00" + b"PE\x00\x00" + b"\x00" * 20, "executable.binary"),
+        (
+            "x.exe",
+            b"MZ" + b"\x00" * 58 + b"\x40\x00\x00\x00" + b"PE\x00\x00" + b"\x00" * 20,
+            "executable.binary",
+        ),
         ("x.7z", b"7z\xbc\xaf\x27\x1c" + b"\x00" * 20, "archive.unsupported"),
     ],
 )
-def test_opaque_and_dangerous_types_are_blocked(check_bytes: CheckBytes, name: str, data: bytes, rule: str) -> None:
+def test_opaque_and_dangerous_types_are_blocked(
+    check_bytes: CheckBytes, name: str, data: bytes, rule: str
+) -> None:
     report = check_bytes(name, data)
     assert report.verdict == Verdict.BLOCK
     assert rule in rules_of(report)
@@ -136,7 +142,10 @@ def test_name_helpers() -> None:
 
 def test_files_over_the_size_limit_are_blocked(check_bytes: CheckBytes, default_rules) -> None:  # type: ignore[no-untyped-def]
     rules = apply_override(
-        default_rules, {"id": "t", "version": "1", "rules": {"limits.file_size": {"params": {"max_bytes": 100}}}}, "t", tighten_only=True
+        default_rules,
+        {"id": "t", "version": "1", "rules": {"limits.file_size": {"params": {"max_bytes": 100}}}},
+        "t",
+        tighten_only=True,
     )
     report = check_bytes("big.txt", b"x" * 101, rules)
     assert rules_of(report) == {"limits.file_size"}
