@@ -65,8 +65,10 @@ def test_json_report_shape(files: dict[str, Path]) -> None:
 def test_text_report_has_a_line_per_file_then_findings(files: dict[str, Path]) -> None:
     code, out, _ = run(str(files["block"]))
     lines = out.splitlines()
+    assert code == 20
     assert lines[0].startswith("rule set default 1.0.0")
-    assert lines[1].startswith("BLOCK ") and str(files["block"]) in lines[1]
+    assert lines[1].startswith("BLOCK ")
+    assert str(files["block"]) in lines[1]
     assert any("executable.binary" in line for line in lines[2:])
     assert "\x1b[" not in out  # no colour when not on a terminal
 

@@ -140,7 +140,7 @@ def test_missing_id_and_invalid_yaml_are_reported(tmp_path: Path) -> None:
         load_ruleset(write(tmp_path / "a.yaml", {"version": "1", "extends": "default"}))
     bad = tmp_path / "b.yaml"
     bad.write_text("rules: [unclosed")
-    with pytest.raises(RuleSetError, match="b.yaml: not valid YAML"):
+    with pytest.raises(RuleSetError, match=r"b\.yaml: not valid YAML"):
         load_ruleset(bad)
 
 
