@@ -53,9 +53,9 @@ class _Table:
         self.parsing = True
         self.counted_lines = 0
 
-    def feed(self, text: str) -> None:
+    def feed(self, text: str, newlines: int) -> None:
         if not self.parsing:
-            self.counted_lines += text.count("\n")
+            self.counted_lines += newlines
             return
         self.source.lines = iter(text.splitlines(keepends=True))
         for row in self.reader:
@@ -115,7 +115,8 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
         if not chunk:
             piece, carry = data, b""
         else:
-            cut = _safe_cut(data, table is not None)
+            # Quoted fields matter only while rows are still parsed.
+            cut = _safe_cut(data, table is not None and table.parsing)
             if cut < 0 and len(data) < MAX_LINE:
                 carry = data
                 continue
@@ -134,10 +135,11 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
                         "text is not valid UTF-8; undecodable bytes were replaced for checking",
                         Location(offset=offset + exc.start),
                     )
+            newlines = piece.count(b"\n")
             text_scanner.feed(text, line)
             if table is not None:
-                table.feed(text)
-            line += text.count("\n")
+                table.feed(text, newlines)
+            line += newlines
             offset += len(piece)
             ends_with_newline = text.endswith("\n")
         if not chunk:
