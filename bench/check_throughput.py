@@ -17,7 +17,6 @@ import random
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
