@@ -60,6 +60,7 @@ class ManagedProcess:
     cwd: Path | None = None
     user: str | None = None
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    stop_signal: int = signal.SIGTERM
 
     def start(self) -> ManagedProcess:
         """Start the process in its own session, appending output to the log file."""
@@ -110,11 +111,11 @@ class ManagedProcess:
         )
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM the process group, then SIGKILL it if it has not exited after ``grace`` seconds."""
+        """Send ``stop_signal`` (SIGTERM) to the process group, then SIGKILL it after ``grace`` seconds."""
         if self.popen is None or self.popen.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGTERM)
+            os.killpg(self.popen.pid, self.stop_signal)
         try:
             self.popen.wait(timeout=grace)
         except subprocess.TimeoutExpired:

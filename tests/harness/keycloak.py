@@ -1,1 +1,32 @@
-"""Harness fixtures: keycloak (being written)."""
+"""Harness fixture ``keycloak``: a real Keycloak with the test realm ``tre`` imported.
+
+Started lazily (only when a test asks for it) because a cold start takes tens of seconds.
+Users: alice, ben (researchers), rita, ravi, rosa (reviewers), otto (operator); each
+password is ``password-<username>``. Clients: ``tre-cli`` (public, password grant) and
+``jupyterhub`` (confidential, secret ``JUPYTERHUB_CLIENT_SECRET``). Tokens carry a
+``groups`` claim, realm roles in ``realm_access.roles`` and the audience ``tre-airlock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.embedded.keycloak import KeycloakServer
+
+REALM_FILE = Path(__file__).with_name("keycloak-realm.json")
+JUPYTERHUB_CLIENT_ID = "jupyterhub"
+JUPYTERHUB_CLIENT_SECRET = "jupyterhub-test-secret"
+AIRLOCK_AUDIENCE = "tre-airlock"
+
+
+@pytest.fixture(scope="session")
+def keycloak(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
+    """``.issuer``, ``.jwks_url``, ``.token_url``, ``.token(username, password=None, client_id="tre-cli")``."""
+    server = KeycloakServer(run_dir=tmp_path_factory.mktemp("keycloak"), realm_file=REALM_FILE)
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -1,0 +1,48 @@
+"""Bucket policies allow exactly the buckets granted, read-only unless writable."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.domain.storage_policies import (
+    BucketGrant,
+    InvalidBucketGrant,
+    check_bucket_name,
+    make_bucket_policy,
+)
+
+
+def test_policy_grants_read_on_one_bucket_and_write_on_another() -> None:
+    policy = make_bucket_policy(
+        (BucketGrant("proj-a-data"), BucketGrant("proj-a-work", writable=True))
+    )
+    assert policy == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": ["arn:aws:s3:::proj-a-data", "arn:aws:s3:::proj-a-data/*"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": ["arn:aws:s3:::proj-a-work", "arn:aws:s3:::proj-a-work/*"],
+            },
+        ],
+    }
+
+
+def test_a_policy_without_buckets_is_refused() -> None:
+    with pytest.raises(InvalidBucketGrant, match="at least one bucket"):
+        make_bucket_policy(())
+
+
+@pytest.mark.parametrize(
+    "name", ["*", "a", "Upper", "has_underscore", "-start", "end-", "a..b", "x" * 64]
+)
+def test_names_that_would_widen_or_break_a_policy_are_refused(name: str) -> None:
+    with pytest.raises(InvalidBucketGrant, match="not a valid bucket name"):
+        check_bucket_name(name)
+    with pytest.raises(InvalidBucketGrant):
+        make_bucket_policy((BucketGrant(name),))
