@@ -209,7 +209,8 @@ def describe_param(param: ParamSpec) -> str:
         bounds.append(f"≥ {_num(param.minimum)}")
     if param.maximum is not None:
         bounds.append(f"≤ {_num(param.maximum)}")
-    return f"must be {noun}" + (" " + " and ".join(bounds) if bounds else "")
+    text = f"must be {noun}" + (" " + " and ".join(bounds) if bounds else "")
+    return text + " or null" if param.nullable else text
 
 
 def _num(value: float) -> str:
@@ -281,6 +282,8 @@ def _loosenings(base: RuleSet, derived: RuleSet, source: str) -> list[str]:
 
 
 def _tightens(param: ParamSpec, before: Any, after: Any) -> bool:
+    if param.nullable and (before is None or after is None):
+        return after is not None  # setting a value turns a check on; null turns it off
     match param.tighten:
         case "lower":
             return bool(after <= before)

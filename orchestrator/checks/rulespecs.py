@@ -40,6 +40,8 @@ class ParamSpec:
     maximum: float | None = None
     choices: Sequence[str] | None = None
     """For ``string`` and ``string_list``: the allowed values, if closed."""
+    nullable: bool = False
+    """Whether ``null`` is allowed (it turns the rule's check off; setting a value tightens)."""
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema fragment for this parameter's value."""
@@ -57,6 +59,8 @@ class ParamSpec:
             schema["minimum"] = self.minimum
         if self.maximum is not None:
             schema["maximum"] = self.maximum
+        if self.nullable:
+            schema = {"anyOf": [{"type": "null"}, schema]}
         schema["description"] = self.description
         schema["x-tighten"] = self.tighten
         return schema

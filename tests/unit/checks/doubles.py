@@ -1,6 +1,6 @@
 """Named test doubles for the content scanners, each with one behaviour.
 
-``TokenTextScanner`` flags every line containing ``SECRET`` (rule ``secrets.keys``);
+``TokenTextScanner`` flags every line containing ``SECRET`` (rule ``secrets.tokens``);
 ``SmallCountTableScanner`` flags integer cells from 1 to 9 (rule ``tables.min_cell_count``)
 and records the rows it was fed. They let the pipeline be tested on its own.
 """
@@ -30,7 +30,7 @@ class TokenTextScanner:
             if "SECRET" in line:
                 self.findings.append(
                     Finding(
-                        "secrets.keys",
+                        "secrets.tokens",
                         Severity.BLOCK,
                         "a secret token",
                         Location(line=first_line + index),
@@ -91,7 +91,7 @@ class Recorder:
 
     def check_acro(self, doc: dict[str, Any], base_dir: Path, rules: RuleSet) -> list[Finding]:
         self.acro_checked.append(base_dir)
-        return [Finding("acro.results", Severity.BLOCK, "ACRO status recomputed: fail")]
+        return [Finding("tables.acro_evidence", Severity.BLOCK, "ACRO status recomputed: fail")]
 
     def scanners(self) -> ContentScanners:
         return ContentScanners(self.text, self.table, self.looks_like_acro, self.check_acro)

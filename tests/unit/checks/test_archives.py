@@ -37,7 +37,7 @@ def test_members_are_checked_like_files_and_located_by_member(check_bytes: Check
     report = check_bytes("out.zip", data)
     found = {(f.rule, f.location.member) for f in report.findings}
     assert ("tables.min_cell_count", "out/table.csv") in found
-    assert ("secrets.keys", "out/notes.txt") in found
+    assert ("secrets.tokens", "out/notes.txt") in found
     assert ("names.hidden", "out/.hidden") in found
     assert report.type == "zip"
 
@@ -54,7 +54,7 @@ def test_nested_archives_are_checked_recursively(check_bytes: CheckBytes) -> Non
     tar = make_tar({"inner.zip": inner})
     report = check_bytes("outer.tar.gz", gzip.compress(tar))
     assert [(f.rule, f.location.member) for f in report.findings] == [
-        ("secrets.keys", "outer.tar!inner.zip!deep.txt")
+        ("secrets.tokens", "outer.tar!inner.zip!deep.txt")
     ]
 
 
@@ -151,7 +151,7 @@ def test_compressed_files_are_checked_inside(
 ) -> None:  # type: ignore[no-untyped-def]
     report = check_bytes(f"notes.txt{suffix}", compress(b"hello\nSECRET\n"))
     assert [(f.rule, f.location.member, f.location.line) for f in report.findings] == [
-        ("secrets.keys", "notes.txt", 2)
+        ("secrets.tokens", "notes.txt", 2)
     ]
 
 

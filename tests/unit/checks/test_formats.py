@@ -75,8 +75,8 @@ def test_notebook_sources_and_text_outputs_are_scanned_and_located(check_bytes: 
         ),
     )
     found = {(f.rule, f.location.member, f.location.line) for f in report.findings}
-    assert ("secrets.keys", "cell 1", 2) in found
-    assert ("secrets.keys", "cell 1 output 1", 2) in found
+    assert ("secrets.tokens", "cell 1", 2) in found
+    assert ("secrets.tokens", "cell 1 output 1", 2) in found
 
 
 def test_html_table_outputs_go_to_the_table_scanner(
@@ -120,7 +120,7 @@ def test_a_plain_png_passes(check_bytes: CheckBytes) -> None:
 
 def test_png_text_chunks_are_scanned(check_bytes: CheckBytes) -> None:
     report = check_bytes("p.png", png({"Comment": "SECRET"}))
-    members = {f.location.member for f in report.findings if f.rule == "secrets.keys"}
+    members = {f.location.member for f in report.findings if f.rule == "secrets.tokens"}
     assert members == {"png tEXt", "png iTXt"}
 
 
@@ -132,8 +132,8 @@ def test_data_after_the_end_marker_is_blocked(check_bytes: CheckBytes) -> None:
 
 
 def test_jpeg_and_gif_comments_are_scanned(check_bytes: CheckBytes) -> None:
-    assert "secrets.keys" in rules_of(check_bytes("j.jpg", jpeg(b"the SECRET")))
-    assert "secrets.keys" in rules_of(check_bytes("g.gif", gif(b"the SECRET")))
+    assert "secrets.tokens" in rules_of(check_bytes("j.jpg", jpeg(b"the SECRET")))
+    assert "secrets.tokens" in rules_of(check_bytes("g.gif", gif(b"the SECRET")))
 
 
 def test_truncated_images_are_malformed(check_bytes: CheckBytes) -> None:
@@ -191,8 +191,8 @@ def test_active_content_hidden_in_compressed_object_streams_is_found(
 
 
 def test_pdf_text_in_plain_and_compressed_streams_is_scanned(check_bytes: CheckBytes) -> None:
-    assert "secrets.keys" in rules_of(check_bytes("a.pdf", pdf(stream(b"BT (SECRET) Tj ET"))))
-    assert "secrets.keys" in rules_of(
+    assert "secrets.tokens" in rules_of(check_bytes("a.pdf", pdf(stream(b"BT (SECRET) Tj ET"))))
+    assert "secrets.tokens" in rules_of(
         check_bytes("b.pdf", pdf(stream(b"BT (SECRET) Tj ET", flate=True)))
     )
 
@@ -253,7 +253,7 @@ def test_hidden_sheets_go_to_review_and_are_checked(check_bytes: CheckBytes) -> 
 
 def test_sheet_cell_text_is_scanned(check_bytes: CheckBytes) -> None:
     report = check_bytes("t.xlsx", xlsx(cells=[["k", "v"], ["token", "SECRET"]]))
-    assert "secrets.keys" in rules_of(report)
+    assert "secrets.tokens" in rules_of(report)
 
 
 def test_macros_are_blocked(check_bytes: CheckBytes) -> None:
@@ -281,7 +281,7 @@ def test_document_text_is_scanned_by_paragraph(check_bytes: CheckBytes) -> None:
     report = check_bytes("d.docx", docx("the SECRET"))
     assert report.type == "docx"
     assert [(f.rule, f.location.member) for f in report.findings] == [
-        ("secrets.keys", "word/document.xml paragraph 2")
+        ("secrets.tokens", "word/document.xml paragraph 2")
     ]
     assert check_bytes("ok.docx", docx("fine")).verdict == Verdict.PASS
 

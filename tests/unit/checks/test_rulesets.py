@@ -47,7 +47,7 @@ def test_tiers_go_from_permissive_to_strict() -> None:
     )
     assert tier0.rules["tables.min_cell_count"].severity == Severity.REVIEW
     assert tier3.rules["malware.clamav"].params["required"] is True
-    assert tier3.rules["tables.rounding"].enabled
+    assert tier3.rules["tables.rounding"].params["base"] == 5
     assert set(tier3.rules["type.allowlist"].params["allowed"]) < set(
         tier0.rules["type.allowlist"].params["allowed"]
     )
@@ -160,8 +160,8 @@ def test_a_project_override_may_tighten() -> None:
             "tables.min_cell_count": {"params": {"threshold": 20}},
             "names.hidden": {"severity": "block"},
             "type.allowlist": {"params": {"allowed": ["csv", "png"]}},
-            "identifiers.project_ids": {"params": {"patterns": ["P[0-9]{6}"]}},
-            "tables.rounding": {"enabled": True, "params": {"base": 10}},
+            "identifiers.project_pattern": {"params": {"patterns": ["P[0-9]{6}"]}},
+            "tables.rounding": {"params": {"base": 10}},
         },
     }
     rules = apply_override(base, override, "proj.yaml", tighten_only=True)
@@ -225,3 +225,31 @@ def test_an_override_cannot_extend(tmp_path: Path) -> None:
 
 def test_policies_folder_is_where_the_loader_looks() -> None:
     assert (POLICIES_DIR / "default.yaml").is_file()
+
+
+def test_turning_rounding_off_again_is_a_loosening() -> None:
+    tier3 = load_named_ruleset("tier3")
+    with pytest.raises(RuleSetError, match=r"rule `tables.rounding`: field `base`: null loosens 5"):
+        apply_override(
+            tier3,
+            {"id": "p", "version": "1", "rules": {"tables.rounding": {"params": {"base": None}}}},
+            "p.yaml",
+            tighten_only=True,
+        )
+    changed = {"id": "p", "version": "1", "rules": {"tables.rounding": {"params": {"base": 10}}}}
+    with pytest.raises(RuleSetError, match="it may not be changed"):
+        apply_override(tier3, changed, "p.yaml", tighten_only=True)
+
+
+def test_a_nullable_parameter_names_null_in_its_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.yaml",
+        {
+            "id": "x",
+            "version": "1",
+            "extends": "default",
+            "rules": {"tables.rounding": {"params": {"base": 1}}},
+        },
+    )
+    with pytest.raises(RuleSetError, match=r"field `base`: must be an integer ≥ 2 or null"):
+        load_ruleset(path)

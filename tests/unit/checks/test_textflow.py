@@ -13,7 +13,7 @@ from tests.unit.checks.doubles import Recorder
 
 def test_text_scanner_findings_keep_their_line(check_bytes: CheckBytes) -> None:
     report = check_bytes("notes.txt", b"one\ntwo\nthe SECRET is out\nfour\n")
-    assert [(f.rule, f.location.line) for f in report.findings] == [("secrets.keys", 3)]
+    assert [(f.rule, f.location.line) for f in report.findings] == [("secrets.tokens", 3)]
 
 
 def test_chunks_hold_whole_lines_and_line_numbers_run_on(
@@ -90,7 +90,7 @@ def test_acro_results_are_handed_to_the_acro_check(
     check_bytes: CheckBytes, recorder: Recorder
 ) -> None:
     report = check_bytes("results.json", b'{"version": "1.0.2", "results": {}}')
-    assert "acro.results" in rules_of(report)
+    assert "tables.acro_evidence" in rules_of(report)
     assert len(recorder.acro_checked) == 1
 
 
