@@ -210,8 +210,8 @@ def inspect(ctx: Context, stream: Readable, name: str) -> str:
 
 
 def _hash_only(path: Path) -> tuple[str, int]:
-    reader = HashingReader(path.open("rb"))
-    with reader:
+    with path.open("rb") as raw:
+        reader = HashingReader(raw)
         reader.drain()
     return reader.hexdigest(), reader.size
 

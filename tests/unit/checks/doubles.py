@@ -98,3 +98,45 @@ class Recorder:
 
     def all_text(self) -> str:
         return "".join(text for scanner in self.texts for text, _ in scanner.fed)
+
+
+class ExplodingTextScanner:
+    """Raises on the first chunk, like a scanner with a bug."""
+
+    def feed(self, text: str, first_line: int) -> None:
+        raise RuntimeError("scanner bug")
+
+    def finish(self) -> list[Finding]:
+        return []
+
+
+class SignatureScanner:
+    """A malware scanner that reports one signature for files whose name contains 'infected'."""
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def scan(self, paths: Sequence[Path]) -> dict[Path, list[str]]:
+        return {p: ["Test.Signature"] for p in paths if "infected" in p.name}
+
+
+class UnavailableScanner:
+    """A malware scanner without a signature database."""
+
+    def unavailable_reason(self) -> str | None:
+        return "no signature database in /nowhere"
+
+    def scan(self, paths: Sequence[Path]) -> dict[Path, list[str]]:
+        raise AssertionError("an unavailable scanner is never asked to scan")
+
+
+class FailingScanner:
+    """A malware scanner whose scan fails."""
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def scan(self, paths: Sequence[Path]) -> dict[Path, list[str]]:
+        from orchestrator.checks.malware import MalwareScanError
+
+        raise MalwareScanError("clamscan exited with status 2: database corrupt")

@@ -111,3 +111,23 @@ def test_missing_content_scanners_fail_closed(tmp_path, default_rules, monkeypat
     assert report.verdict == Verdict.BLOCK
     assert rules_of(report) == {"engine.error"}
     assert all("unavailable in this build" in f.message for f in report.findings)
+
+
+def test_a_scanner_that_raises_becomes_an_engine_error_finding(tmp_path, default_rules) -> None:  # type: ignore[no-untyped-def]
+    from orchestrator.checks.content import ContentScanners
+    from tests.unit.checks.doubles import ExplodingTextScanner
+
+    recorder = Recorder()
+    scanners = ContentScanners(
+        lambda rules: ExplodingTextScanner(),
+        recorder.table,
+        recorder.looks_like_acro,
+        recorder.check_acro,
+    )
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    report = check_file(path, default_rules, content=scanners)
+    assert rules_of(report) == {"engine.error"}
+    assert "RuntimeError: scanner bug" in report.findings[0].message
+    assert report.sha256 == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+    assert report.size == 6
