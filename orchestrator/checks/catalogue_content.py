@@ -50,6 +50,7 @@ CONTENT_RULES: tuple[RuleSpec, ...] = (
                 "string_list",
                 "Regular expressions for the project's participant or sample identifiers.",
                 "superset",
+                regex=True,
             ),
         ),
     ),

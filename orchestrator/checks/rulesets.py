@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -135,6 +136,21 @@ def _validate(doc: Mapping[str, Any], source: str) -> None:
     if errors:
         messages = dict.fromkeys(_describe(error, source) for error in errors)
         raise RuleSetError("\n".join(messages))
+    problems = []
+    for rule_id, entry in (doc.get("rules") or {}).items():
+        for param in CATALOGUE[rule_id].params:
+            value = (entry.get("params") or {}).get(param.name)
+            if param.regex and value:
+                for pattern in value:
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        problems.append(
+                            f"{source}: rule `{rule_id}`: field `{param.name}`: "
+                            f"`{pattern}` is not a valid regular expression ({exc})"
+                        )
+    if problems:
+        raise RuleSetError("\n".join(problems))
 
 
 def _describe(error: jsonschema.ValidationError, source: str) -> str:

@@ -42,6 +42,8 @@ class ParamSpec:
     """For ``string`` and ``string_list``: the allowed values, if closed."""
     nullable: bool = False
     """Whether ``null`` is allowed (it turns the rule's check off; setting a value tightens)."""
+    regex: bool = False
+    """For ``string_list``: every entry must be a valid regular expression."""
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema fragment for this parameter's value."""

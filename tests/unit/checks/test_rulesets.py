@@ -253,3 +253,16 @@ def test_a_nullable_parameter_names_null_in_its_error(tmp_path: Path) -> None:
     )
     with pytest.raises(RuleSetError, match=r"field `base`: must be an integer ≥ 2 or null"):
         load_ruleset(path)
+
+
+def test_project_patterns_must_be_valid_regular_expressions() -> None:
+    doc = {
+        "id": "p",
+        "version": "1",
+        "rules": {"identifiers.project_pattern": {"params": {"patterns": ["P[0-9"]}}},
+    }
+    with pytest.raises(
+        RuleSetError,
+        match=r"p.yaml: rule `identifiers.project_pattern`: field `patterns`: `P\[0-9` is not a valid",
+    ):
+        apply_override(load_named_ruleset("default"), doc, "p.yaml", tighten_only=True)
