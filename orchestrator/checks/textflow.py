@@ -24,6 +24,8 @@ from orchestrator.checks.streams import CHUNK, Readable
 
 MAX_LINE = 4 * CHUNK
 MAX_CSV_FIELD = 16 * CHUNK
+MAX_COLUMNS = 16_384
+"""Excel's column limit: a row with more cells is not a table a person could review."""
 
 
 class _Lines:
@@ -51,6 +53,7 @@ class _Table:
         self.max_rows = max_rows
         self.rows = 0  # including the header
         self.parsing = True
+        self.gave_up = False
         self.counted_lines = 0
 
     def feed(self, text: str, newlines: int) -> None:
@@ -60,6 +63,10 @@ class _Table:
         self.source.lines = iter(text.splitlines(keepends=True))
         for row in self.reader:
             self.rows += 1
+            if len(row) > MAX_COLUMNS:
+                self.give_up(f"row {self.rows} has {len(row):,} cells, more than {MAX_COLUMNS:,}")
+                self.counted_lines += sum(line.count("\n") for line in self.source.lines)
+                return
             self.scanner.feed_row(row)
             if self.rows - 1 >= self.max_rows:
                 self.parsing = False
@@ -67,15 +74,30 @@ class _Table:
                 self.counted_lines += sum(line.count("\n") for line in rest)
                 return
 
+    def give_up(self, reason: str) -> None:
+        """Stop parsing rows: this is not a table the disclosure checks can judge."""
+        if self.parsing:
+            self.parsing = False
+            self.gave_up = True
+            self.ctx.add(
+                "engine.malformed",
+                f"{reason}; its cells were not checked as a table",
+                Location(row=self.rows),
+            )
+
     def finish(self, trailing: bool) -> None:
         data_rows = max(self.rows - 1, 0) + self.counted_lines
         if not self.parsing and trailing:
             data_rows += 1
         if data_rows > self.max_rows:
+            covered = (
+                ""
+                if self.gave_up
+                else f"; cell-level disclosure checks covered the first {self.max_rows:,}"
+            )
             self.ctx.add(
                 "limits.table_rows",
-                f"table has {data_rows:,} data rows, more than the limit of {self.max_rows:,}; "
-                f"cell-level disclosure checks covered the first {self.max_rows:,}",
+                f"table has {data_rows:,} data rows, more than the limit of {self.max_rows:,}{covered}",
                 Location(row=self.max_rows + 2),
             )
         self.ctx.add_findings(self.scanner.finish())
@@ -122,6 +144,8 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
                 continue
             if cut < 0:
                 cut = _utf8_boundary(data, len(data) - 1)
+                if table is not None:
+                    table.give_up(f"a line is longer than {MAX_LINE:,} bytes")
             piece, carry = data[: cut + 1], data[cut + 1 :]
         if piece:
             try:

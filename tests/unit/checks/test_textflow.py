@@ -131,3 +131,19 @@ def test_a_scanner_that_raises_becomes_an_engine_error_finding(tmp_path, default
     assert "RuntimeError: scanner bug" in report.findings[0].message
     assert report.sha256 == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
     assert report.size == 6
+
+
+def test_a_csv_with_absurdly_many_columns_is_not_fed_as_a_table(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
+    report = check_bytes("wide.csv", b"a,b\n" + b"1," * 20_000 + b"\n3,4\n")
+    assert "engine.malformed" in rules_of(report)
+    assert recorder.tables[0].rows == [["a", "b"]]
+
+
+def test_a_csv_line_longer_than_the_line_limit_stops_table_parsing(
+    check_bytes: CheckBytes, recorder: Recorder
+) -> None:
+    report = check_bytes("long.csv", b"a,b\n" + b"x" * (5 * CHUNK) + b"\n")
+    assert "engine.malformed" in rules_of(report)
+    assert recorder.tables[0].rows == [["a", "b"]]
