@@ -292,3 +292,13 @@ def test_office_xml_with_a_dtd_is_refused(check_bytes: CheckBytes) -> None:
         "d.docx", make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": bomb})
     )
     assert "engine.malformed" in rules_of(report)
+
+
+def test_pathological_pdf_strings_are_scanned_in_linear_time(check_bytes: CheckBytes) -> None:
+    import time
+
+    data = pdf(b"(" * 200_000, stream(b"(\\" * 200_000))
+    start = time.monotonic()
+    report = check_bytes("p.pdf", data)
+    assert time.monotonic() - start < 5.0
+    assert report.verdict == Verdict.PASS
