@@ -95,8 +95,16 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
         "Archive members with absolute paths or `..` components.",
         _B,
     ),
-    RuleSpec("archive.links", "Archive members that are symbolic or hard links, or devices.", _B),
-    RuleSpec("archive.encrypted", "Encrypted archive members, which cannot be checked.", _B),
+    RuleSpec(
+        "archive.links",
+        "Symbolic or hard links and devices, inside archives or among the files requested.",
+        _B,
+    ),
+    RuleSpec(
+        "archive.encrypted",
+        "Encrypted archive members and encrypted PDFs, whose content cannot be checked.",
+        _B,
+    ),
     RuleSpec(
         "archive.unsupported",
         "Archive formats the engine cannot open (7-Zip, RAR), so their content cannot be checked.",
