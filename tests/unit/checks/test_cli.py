@@ -149,3 +149,36 @@ def test_tier3_without_a_signature_database_fails_closed(
     finding = json.loads(out)["files"][0]["findings"][0]
     assert finding["rule"] == "malware.clamav"
     assert "required by this rule set but unavailable" in finding["message"]
+
+
+def test_operator_limits_apply_and_bind_the_project(files: dict[str, Path], tmp_path: Path) -> None:
+    limits = tmp_path / "limits.yaml"
+    limits.write_text(
+        yaml.safe_dump(
+            {
+                "id": "ops",
+                "version": "7",
+                "rules": {"limits.file_size": {"params": {"max_bytes": 10}}},
+            }
+        )
+    )
+    code, out, _ = run("--limits", str(limits), "--format", "json", str(files["block"]))
+    assert json.loads(out)["ruleset"] == {
+        "id": "default+ops",
+        "version": "1.0.0+7",
+        "digest": json.loads(out)["ruleset"]["digest"],
+    }
+    assert "limits.file_size" in {f["rule"] for f in json.loads(out)["files"][0]["findings"]}
+    project = tmp_path / "project.yaml"
+    project.write_text(
+        yaml.safe_dump(
+            {
+                "id": "p",
+                "version": "1",
+                "rules": {"limits.file_size": {"params": {"max_bytes": 100}}},
+            }
+        )
+    )
+    code, _, err = run("--limits", str(limits), "--project", str(project), str(files["pass"]))
+    assert code == 2
+    assert "field `max_bytes`: 100 loosens 10" in err
