@@ -24,9 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-import jsonschema
 import yaml
 
+from orchestrator.checks._jsonschema import jsonschema
 from orchestrator.checks.catalogue import CATALOGUE
 from orchestrator.checks.model import Rule, RuleSet, Severity
 from orchestrator.checks.rulespecs import ParamSpec

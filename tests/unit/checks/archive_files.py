@@ -6,6 +6,7 @@ import io
 import struct
 import tarfile
 import zipfile
+import zlib
 
 
 def make_zip(members: dict[str, bytes]) -> bytes:
@@ -17,16 +18,34 @@ def make_zip(members: dict[str, bytes]) -> bytes:
 
 
 def make_zip_bomb(expanded: int) -> bytes:
-    """One member of ``expanded`` zero bytes: a tiny file that declares a huge expansion."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        info = zipfile.ZipInfo("zeros.csv")
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with archive.open(info, "w", force_zip64=True) as member:
-            block = b"\x00" * (1024 * 1024)
-            for _ in range(expanded // len(block)):
-                member.write(block)
-    return buffer.getvalue()
+    """One member of ``expanded`` zero bytes (a multiple of 1 MiB), built without compressing it.
+
+    A 1 MiB block of zeros is deflated once and ended with a full flush, so the same
+    bytes can be repeated: each copy is a run of non-final blocks with no references
+    across copies. An empty final block ends the stream.
+    """
+    block = 1024 * 1024
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(b"\x00" * block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    copies = expanded // block
+    data = piece * copies + b"\x03\x00"
+    crc = 0
+    zeros = b"\x00" * block
+    for _ in range(copies):
+        crc = zlib.crc32(zeros, crc)
+    name = b"zeros.csv"
+    fields = struct.pack("<HHHHIII", 0, 8, 0, 0x21, crc, len(data), copies * block)
+    local = b"PK\x03\x04" + struct.pack("<H", 20) + fields + struct.pack("<HH", len(name), 0) + name
+    central = (
+        b"PK\x01\x02"
+        + struct.pack("<HH", 20, 20)
+        + fields
+        + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, 0)
+        + name
+    )
+    offset = len(local) + len(data)
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), offset, 0)
+    return local + data + central + end
 
 
 def make_encrypted_zip() -> bytes:
