@@ -6,6 +6,10 @@ ACRO evidence check. :func:`default_content_scanners` binds them to
 :mod:`orchestrator.checks.acro`, imported lazily. If one of those modules is missing
 from a build, its scanner reports an ``engine.error`` finding on every file it would
 have read, so nothing leaves unchecked.
+
+Every table the pipeline feeds row by row (CSV/TSV, workbook sheets, HTML tables in
+notebooks) also goes through the text scanner, so table scanners are made with
+``scan_cells=False``: identifiers in cells are reported once, by the text scanner.
 """
 
 from __future__ import annotations
@@ -78,7 +82,12 @@ def default_content_scanners() -> ContentScanners:
     def table(rules: RuleSet, name: str) -> TableScanner:
         if make_table is None:
             return MissingScanner("table disclosure-control", table_reason)
-        scanner: TableScanner = make_table(rules, name)
+        # The pipeline feeds every table's text to the text scanner too, so the table
+        # scanner leaves identifiers in cells to it and each is reported once.
+        try:
+            scanner: TableScanner = make_table(rules, name, scan_cells=False)
+        except TypeError:  # a table scanner without the option scans cells itself
+            scanner = make_table(rules, name)
         return scanner
 
     def looks_like_acro(doc: object) -> bool:
