@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,9 @@ def default_content_scanners() -> ContentScanners:
     make_table, table_reason = _load("orchestrator.checks.tables", "make_table_scanner")
     looks, acro_reason = _load("orchestrator.checks.acro", "looks_like_acro_results")
     check, _ = _load("orchestrator.checks.acro", "check_acro_results")
+    table_has_cell_option = (
+        make_table is not None and "scan_cells" in signature(make_table).parameters
+    )
 
     def text(rules: RuleSet) -> TextScanner:
         if make_text is None:
@@ -84,10 +88,8 @@ def default_content_scanners() -> ContentScanners:
             return MissingScanner("table disclosure-control", table_reason)
         # The pipeline feeds every table's text to the text scanner too, so the table
         # scanner leaves identifiers in cells to it and each is reported once.
-        try:
-            scanner: TableScanner = make_table(rules, name, scan_cells=False)
-        except TypeError:  # a table scanner without the option scans cells itself
-            scanner = make_table(rules, name)
+        options = {"scan_cells": False} if table_has_cell_option else {}
+        scanner: TableScanner = make_table(rules, name, **options)
         return scanner
 
     def looks_like_acro(doc: object) -> bool:
