@@ -18,16 +18,14 @@ import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import IO, cast
 
-from orchestrator.checks.context import Context
+from orchestrator.checks.context import Context, Inspect
 from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
+from orchestrator.checks.office import check_office
 from orchestrator.checks.streams import BudgetExceeded, BudgetReader, Readable
-
-Inspect = Callable[[Context, Readable, str], str]
 
 RATIO_FLOOR = 64 * 1024
 """Members smaller than this are never judged by compression ratio (tiny files compress well)."""
@@ -129,8 +127,6 @@ def check_zip(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> str:
         if not judge_zip_headers(ctx, infos):
             return kind
         if kind in ("xlsx", "docx", "pptx"):
-            from orchestrator.checks.office import check_office
-
             check_office(ctx, archive, kind, inspect)
             return kind
         if not can_enter(ctx, kind):

@@ -9,9 +9,9 @@ tables say.
 from __future__ import annotations
 
 from orchestrator.checks.catalogue_content import CONTENT_RULES
+from orchestrator.checks.filetypes import ALL_TYPES
 from orchestrator.checks.model import Severity
 from orchestrator.checks.rulespecs import ParamSpec, RuleSpec
-from orchestrator.checks.types import ALL_TYPES
 
 _B = Severity.BLOCK
 _R = Severity.REVIEW

@@ -8,6 +8,7 @@ the member path (``outer.zip!inner/table.csv``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from orchestrator.checks.content import ContentScanners
@@ -19,7 +20,7 @@ from orchestrator.checks.model import (
     TableScanner,
     TextScanner,
 )
-from orchestrator.checks.streams import Budget
+from orchestrator.checks.streams import Budget, Readable
 
 MEMBER_SEPARATOR = "!"
 NOT_FULLY_CHECKED = frozenset({"archive.limits", "engine.malformed"})
@@ -92,3 +93,7 @@ class Context:
 
     def table_scanner(self, name: str) -> TableScanner:
         return self.scanners.table(self.rules, name)
+
+
+Inspect = Callable[[Context, Readable, str], str]
+"""Checks nested content (a member, a decompressed stream, an output image); returns its type."""

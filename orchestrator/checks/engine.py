@@ -36,6 +36,17 @@ from orchestrator import __version__
 from orchestrator.checks.archives import check_compressed, check_tar, check_zip
 from orchestrator.checks.content import ContentScanners, default_content_scanners
 from orchestrator.checks.context import Context
+from orchestrator.checks.filetypes import (
+    EXECUTABLE_TYPES,
+    EXTENSION_TYPES,
+    GENOMIC_TYPES,
+    HEAD_BYTES,
+    SERIALIZED_TYPES,
+    TEXT_TYPES,
+    UNSUPPORTED_ARCHIVE_TYPES,
+    detect_type,
+    extension,
+)
 from orchestrator.checks.images import check_image
 from orchestrator.checks.malware import MalwareScanner, judge_malware
 from orchestrator.checks.model import Finding, Location, RuleSet, Severity, Verdict, verdict_of
@@ -54,17 +65,6 @@ from orchestrator.checks.streams import (
     spool,
 )
 from orchestrator.checks.textflow import check_text_stream
-from orchestrator.checks.types import (
-    EXECUTABLE_TYPES,
-    EXTENSION_TYPES,
-    GENOMIC_TYPES,
-    HEAD_BYTES,
-    SERIALIZED_TYPES,
-    TEXT_TYPES,
-    UNSUPPORTED_ARCHIVE_TYPES,
-    detect_type,
-    extension,
-)
 
 ENGINE_VERSION = __version__
 MAX_ACRO_BYTES = 16 * 1024 * 1024

@@ -15,8 +15,7 @@ import json
 from html.parser import HTMLParser
 from typing import Any
 
-from orchestrator.checks.archives import Inspect
-from orchestrator.checks.context import Context
+from orchestrator.checks.context import Context, Inspect
 from orchestrator.checks.model import Location
 from orchestrator.checks.textflow import LabelledText
 

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import iterparse as _iterparse
 
-from orchestrator.checks.archives import Inspect
-from orchestrator.checks.context import Context
+from orchestrator.checks.context import Context, Inspect
 from orchestrator.checks.model import Location
 from orchestrator.checks.streams import (
     BudgetExceeded,

@@ -10,10 +10,10 @@ import zlib
 import numpy as np
 import pytest
 
+from orchestrator.checks.filetypes import detect_type
 from orchestrator.checks.model import Verdict
 from orchestrator.checks.names import hidden_parts, unsafe_characters
 from orchestrator.checks.rulesets import apply_override
-from orchestrator.checks.types import detect_type
 from tests.unit.checks.conftest import CheckBytes, rules_of
 
 
