@@ -15,6 +15,8 @@ from pathlib import Path
 from orchestrator.checks.malware import MalwareScanError
 
 DEFAULT_DATABASE = Path("/var/lib/clamav")
+BATCH = 500
+"""Files per clamscan run: keeps the command line short; each run reloads the database."""
 SIGNATURE_SUFFIXES = (
     ".cvd",
     ".cld",
@@ -59,6 +61,12 @@ class ClamAVScanner:
 
     def scan(self, paths: Sequence[Path]) -> Mapping[Path, Sequence[str]]:
         """Signature names found per file; raises MalwareScanError when clamscan fails."""
+        found: dict[Path, list[str]] = {}
+        for start in range(0, len(paths), BATCH):
+            found.update(self._scan_batch(paths[start : start + BATCH]))
+        return found
+
+    def _scan_batch(self, paths: Sequence[Path]) -> dict[Path, list[str]]:
         command = [
             self.clamscan,
             "--no-summary",
