@@ -62,7 +62,7 @@ test-browser: install
 test-e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-up: install
+up: system venv tools
 	$(BIN)/tre up
 
 bench: install

@@ -3,6 +3,9 @@
 # from their published Go modules into a cache folder keyed by version.
 # Idempotent: a binary whose --version already matches is not rebuilt.
 set -euo pipefail
+# The whole script is one brace group, so bash parses all of it before running any of it:
+# editing (or updating through git) the file during a long build cannot break that build.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
@@ -18,8 +21,9 @@ PATCH=$(echo "$KUBERNETES_VERSION" | cut -d. -f3)
 log() { printf '[build-kubernetes %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 version_ok() {  # name, expected substring, args...
-  local name=$1 expect=$2; shift 2
-  [ -x "$BIN/$name" ] && "$BIN/$name" "$@" 2>&1 | grep -qF -- "$expect"
+  local name=$1 expect=$2 out; shift 2
+  # Capture first: with pipefail, `cmd | grep -q` fails at random when grep exits before cmd.
+  [ -x "$BIN/$name" ] && out=$("$BIN/$name" "$@" 2>&1) && [[ $out == *"$expect"* ]]
 }
 
 if version_ok kube-apiserver "v$KUBERNETES_VERSION" --version \
@@ -92,3 +96,5 @@ else
 fi
 log "binaries ready in $BIN"
 echo "$BIN" > "$cache/kubernetes-bin-path"
+exit 0
+}

@@ -2,7 +2,7 @@
 # Installs the non-Python tools into the shared cache folder, keyed by version:
 # configurable-http-proxy (npm), the single-user notebook environment (its own venv,
 # built from the system interpreter so unprivileged users can run it) and Keycloak
-# (from Maven Central). Idempotent.
+# (from Maven Central), and promtool (from Debian's prometheus package). Idempotent.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
@@ -20,7 +20,12 @@ else
   npm install --silent --no-audit --no-fund --prefix "$chp" "configurable-http-proxy@$CHP_VERSION" >/dev/null
 fi
 
-su_venv="$cache/singleuser-jupyterhub-$JUPYTERHUB_VERSION"
+# Single-user servers run as an unprivileged user, so their environment must sit where
+# every user can reach it; a home directory (and so the cache) is often mode 0700.
+# As root, use a shared folder; otherwise the cache (servers then run as this user).
+if [ "$(id -u)" = 0 ]; then shared=${TRE_SHARED_DIR:-/opt/tre-orchestrator}; else shared=$cache; fi
+mkdir -p "$shared" && chmod a+rx "$shared"
+su_venv="$shared/singleuser-jupyterhub-$JUPYTERHUB_VERSION"
 if [ -x "$su_venv/bin/jupyterhub-singleuser" ] && [ -x "$su_venv/bin/jupyter-lab" ]; then
   log "single-user notebook environment present"
 else
@@ -31,6 +36,7 @@ else
   "$su_venv/bin/pip" install -q "jupyterhub==$JUPYTERHUB_VERSION" jupyterlab
   chmod -R a+rX "$su_venv"
 fi
+echo "$su_venv" > "$cache/singleuser-env-path"
 
 kc="$cache/keycloak-$KEYCLOAK_VERSION"
 if [ -x "$kc/bin/kc.sh" ]; then
@@ -42,5 +48,17 @@ else
   tmp=$(mktemp -d "$cache/keycloak-unzip.XXXX")
   unzip -q "$zip" -d "$tmp"
   rm -rf "$kc"; mv "$tmp/keycloak-$KEYCLOAK_VERSION" "$kc"; rm -rf "$tmp"
+fi
+# promtool only, from Debian's prometheus package: extracted, never installed, so
+# no Prometheus service starts. The chart tests check and unit-test its alerts.
+promtool="$cache/promtool/usr/bin/promtool"
+if [ -x "$promtool" ]; then
+  log "promtool present"
+else
+  log "extracting promtool from Debian's prometheus package (19 MB)"
+  tmp=$(mktemp -d "$cache/promtool-deb.XXXX")
+  (cd "$tmp" && chmod a+rwx . && apt-get download -q prometheus >/dev/null 2>&1)
+  rm -rf "$cache/promtool"; dpkg-deb -x "$tmp"/prometheus_*.deb "$cache/promtool"
+  rm -rf "$cache/promtool/usr/bin/prometheus" "$cache/promtool/lib" "$cache/promtool/etc" "$tmp"
 fi
 log "tools ready in $cache"

@@ -7,6 +7,7 @@ import click
 from orchestrator import __version__
 from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
+from orchestrator.cli.up import up
 
 
 @click.group()
@@ -17,6 +18,7 @@ def cli() -> None:
 
 cli.add_command(dev)
 cli.add_command(check)
+cli.add_command(up)
 
 
 def main() -> None:

@@ -7,6 +7,9 @@ bound to ``0.0.0.0`` or ``::`` through the veth. So an nftables table on the hos
 everything that arrives from the veth except new TCP connections to the allowed ports
 (the hub proxy and the airlock API), replies to connections the host opened, and the
 IPv6 neighbour discovery the link needs; the forward chain drops anything crossing it.
+Services listening on the host end of the veth are reachable from this machine and
+the namespace only: packets for those addresses arriving on any other interface are
+dropped too.
 
 The builders below are pure (they return command lines and rule text, tested by value);
 :class:`NamespaceRunner` applies them and must run as root.
@@ -14,10 +17,12 @@ The builders below are pure (they return command lines and rule text, tested by 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,6 +129,8 @@ def make_nft_ruleset(net: EnclaveNetwork) -> str:
         f"table inet {net.table} {{\n"
         "  chain input {\n"
         "    type filter hook input priority filter - 10; policy accept;\n"
+        f'    iifname != {{ "lo", "{net.host_veth}" }} ip daddr {net.host_ipv4} drop\n'
+        f'    iifname != {{ "lo", "{net.host_veth}" }} ip6 daddr {net.host_ipv6} drop\n'
         f"    {veth} ct state established,related accept\n"
         f"    {veth} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert }} accept\n"
         f"    {veth} ip daddr {net.host_ipv4} tcp dport {{ {ports} }} ct state new accept\n"
@@ -165,7 +172,7 @@ class NamespaceRunner:
         if os.geteuid() != 0:
             raise NamespaceError(
                 "the enclave network needs root (network namespaces and nftables rules); "
-                "run `tre up` with sudo, or run the notebooks without the embedded enclave"
+                "run it as root, e.g. `sudo make up` or `sudo .venv/bin/tre up`"
             )
 
     def free_index(self) -> int:
@@ -189,7 +196,14 @@ class NamespaceRunner:
         log.info("enclave network %s up (%s <-> %s)", net.namespace, net.host_ipv4, net.ns_ipv4)
 
     def down(self, net: EnclaveNetwork) -> None:
-        """Remove the rules and the namespace; parts that are already gone are skipped."""
+        """Kill what still runs inside, then remove the rules and the namespace.
+
+        Parts that are already gone are skipped. A process left inside a deleted
+        namespace would live on unreachable, so none is left.
+        """
+        for pid in _run(["ip", "netns", "pids", net.namespace], check=False).split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
         for argv in make_teardown_commands(net):
             _run(argv, check=False)
 

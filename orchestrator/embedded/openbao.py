@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import hvac
+import hvac.exceptions
 
 from orchestrator.embedded.paths import require_binary
 from orchestrator.embedded.processes import ManagedProcess, ServiceStartError, free_port
@@ -40,6 +42,26 @@ def make_raft_config(data_dir: Path, key_file: Path, port: int, cluster_port: in
         f'seal "static" {{\n  current_key_id = "k1"\n  current_key = "file://{key_file}"\n}}\n'
         "ui = false\n"
     )
+
+
+def enable_kv2(client: hvac.Client, path: str = "secret", timeout: float = 30.0) -> None:
+    """Mount a KV v2 engine at ``path`` (if missing) and wait until it serves requests.
+
+    A new KV v2 mount answers "Upgrading from non-versioned to versioned data" for a
+    moment after it is created; writing straight away fails.
+    """
+    mounted = client.sys.list_mounted_secrets_engines()
+    if f"{path}/" not in mounted.get("data", mounted):
+        client.sys.enable_secrets_engine("kv", path=path, options={"version": "2"})
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.secrets.kv.v2.read_configuration(mount_point=path)
+            return
+        except hvac.exceptions.VaultError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _health_code(url: str) -> int:
@@ -161,8 +183,10 @@ class OpenBaoPersistent:
 
     def _initialise(self) -> None:
         result = hvac.Client(url=self.url).sys.initialize(recovery_shares=1, recovery_threshold=1)
-        self.init_file.touch(mode=0o600)
-        self.init_file.write_text(
+        # Written to a private file, then renamed: a half-written token would lock us out.
+        staging = self.init_file.with_suffix(".tmp")
+        staging.touch(mode=0o600)
+        staging.write_text(
             json.dumps(
                 {
                     "root_token": result["root_token"],
@@ -170,6 +194,7 @@ class OpenBaoPersistent:
                 }
             )
         )
+        staging.rename(self.init_file)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from orchestrator.embedded.openbao import OpenBaoDev, OpenBaoPersistent
+from orchestrator.embedded.openbao import OpenBaoDev, OpenBaoPersistent, enable_kv2
 
 
 def test_kv_secret_written_can_be_read_back(openbao: OpenBaoDev) -> None:
@@ -43,7 +43,7 @@ def test_persistent_server_keeps_secrets_across_a_restart(
 ) -> None:
     server = openbao_persistent_factory()
     client = server.client()
-    client.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    enable_kv2(client, "secret")
     client.secrets.kv.v2.create_or_update_secret(path="kept", secret={"n": "1"})
     pid_before = server.process.pid if server.process else None
 

@@ -27,6 +27,8 @@ def test_ruleset_accepts_only_the_allowed_ports_from_the_veth() -> None:
         "table inet tre_enclave_demo {\n"
         "  chain input {\n"
         "    type filter hook input priority filter - 10; policy accept;\n"
+        '    iifname != { "lo", "tredemoh" } ip daddr 10.213.0.21 drop\n'
+        '    iifname != { "lo", "tredemoh" } ip6 daddr fd74:7265:5::1 drop\n'
         '    iifname "tredemoh" ct state established,related accept\n'
         '    iifname "tredemoh" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n'
         '    iifname "tredemoh" ip daddr 10.213.0.21 tcp dport { 8000, 8080 } ct state new accept\n'
