@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.checks.content_rules import render_content_rules_yaml
+from orchestrator.checks.reference import render_export_rules_reference
+from orchestrator.checks.schema import render_ruleset_schema
 from orchestrator.cli import helm_reference, satre_report
 from orchestrator.domain.airlock.diagram import render_state_reference
 from orchestrator.embedded.paths import REPO_ROOT
@@ -52,6 +54,8 @@ def _airlock_configuration() -> str:
 
 
 ARTEFACTS: list[Artefact] = [
+    Artefact("orchestrator/checks/ruleset.schema.json", render_ruleset_schema),
+    Artefact("docs/reference/export-rules.md", render_export_rules_reference),
     Artefact("helm/tre-orchestrator/values.schema.json", helm_reference.render_schema_json),
     Artefact("docs/reference/helm-values.md", helm_reference.render_values_reference),
     Artefact("docs/satre-compliance.md", satre_report.render_compliance),

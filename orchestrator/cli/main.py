@@ -7,6 +7,7 @@ import click
 from orchestrator import __version__
 from orchestrator.cli.airlock import airlock
 from orchestrator.cli.audit import audit
+from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
 from orchestrator.cli.up import up
 
@@ -20,6 +21,7 @@ def cli() -> None:
 cli.add_command(dev)
 cli.add_command(airlock)
 cli.add_command(audit)
+cli.add_command(check)
 cli.add_command(up)
 
 
