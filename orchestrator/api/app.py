@@ -17,7 +17,7 @@ from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.routes import operations, releases, requests, reviews
 from orchestrator.api.settings import AirlockSettings
 from orchestrator.services.airlock import Checker
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from orchestrator.services.airlock.engine_checker import make_engine_checker
 
 DESCRIPTION = """\
 The only way out of (or into) a project enclave. Requests are checked by rules,
@@ -66,7 +66,13 @@ def create_app(settings: AirlockSettings, checker: Checker | None = None) -> Fas
 
 
 def default_checker(settings: AirlockSettings) -> Checker:
-    return BasicChecker(small_count_threshold=settings.checks.small_count_threshold)
+    """The export-check engine with the configured rule set and ClamAV signatures."""
+    checks = settings.checks
+    return make_engine_checker(
+        ruleset_name=checks.ruleset,
+        ruleset_file=checks.ruleset_file,
+        clamav_database=checks.clamav_database,
+    )
 
 
 def app_from_environment() -> FastAPI:

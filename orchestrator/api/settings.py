@@ -9,6 +9,8 @@ says which one is missing. ``docs/reference/configuration.md`` is generated from
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -107,8 +109,14 @@ class ReviewSettings(Section):
 
 
 class CheckSettings(Section):
-    small_count_threshold: int = Field(default=10, ge=1)
-    """Counts below this in a CSV table are flagged for review (the built-in checker)."""
+    ruleset: str = "default"
+    """Export rule set from ``policies/``: ``default`` or a tier profile ``tier0``..``tier3``.
+    Ignored when ``ruleset_file`` is set."""
+    ruleset_file: Path | None = None
+    """A rule-set YAML file to use instead of a named one (it may ``extends:`` a named one)."""
+    clamav_database: Path | None = None
+    """ClamAV signature folder (default ``/var/lib/clamav``). A rule set that requires
+    malware scanning blocks every file when no signatures are present there."""
 
 
 class DownloadSettings(Section):

@@ -5,7 +5,7 @@ where the report names each file by its path and carries its SHA-256. This adapt
 maps results back to request file names, and refuses to trust a result whose hash
 differs from the bytes the airlock handed over (those files are blocked).
 
-Wire it as ``EngineChecker(lambda paths: check_paths(paths, ruleset))``.
+:func:`make_engine_checker` wires it to a named or file rule set and ClamAV.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from orchestrator.adapters.clamav import ClamAVScanner
+from orchestrator.checks.engine import check_paths
 from orchestrator.checks.model import Finding, Severity, Verdict, verdict_of
+from orchestrator.checks.rulesets import load_named_ruleset, load_ruleset
 from orchestrator.domain.airlock.model import CheckReport, FileCheck
 
 MISMATCH_RULE = "airlock.checked-other-bytes"
@@ -80,3 +83,15 @@ class EngineChecker:
 
 
 __all__ = ["EngineChecker", "EngineReport", "Verdict"]
+
+
+def make_engine_checker(
+    *,
+    ruleset_name: str = "default",
+    ruleset_file: Path | None = None,
+    clamav_database: Path | None = None,
+) -> EngineChecker:
+    """The engine over a rule set loaded now, so a bad rule file stops start-up with its message."""
+    rules = load_ruleset(ruleset_file) if ruleset_file else load_named_ruleset(ruleset_name)
+    scanner = ClamAVScanner(clamav_database)
+    return EngineChecker(lambda paths: check_paths(paths, rules, scanner=scanner))

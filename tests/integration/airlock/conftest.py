@@ -13,7 +13,7 @@ from orchestrator.adapters.database import Database
 from orchestrator.adapters.signing import LocalEd25519Signer
 from orchestrator.adapters.storage import S3ObjectStore, S3Settings
 from orchestrator.services.airlock import AirlockConfig, AirlockService
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from tests.doubles.basic_checker import BasicChecker
 
 
 def make_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:

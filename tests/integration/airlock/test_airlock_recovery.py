@@ -17,8 +17,8 @@ from orchestrator.adapters.database import AirlockRepository, Database
 from orchestrator.adapters.storage import S3ObjectStore, StoredObject
 from orchestrator.domain.airlock.states import State
 from orchestrator.services.airlock import AirlockService
-from orchestrator.services.airlock.basic_checker import BasicChecker
 from orchestrator.services.airlock.streams import TMP_PREFIX
+from tests.doubles.basic_checker import BasicChecker
 from tests.integration.airlock.flows import ALICE, RITA, SAFE_TABLE, approved, draft
 
 FILES = {f"part-{i}.csv": SAFE_TABLE + str(i).encode() + b",200\n" for i in range(4)}

@@ -15,7 +15,7 @@ from orchestrator.adapters.signing import LocalEd25519Signer, SigningError, Tran
 from orchestrator.domain.airlock.manifest import verify_signed_manifest
 from orchestrator.domain.airlock.signing import Signature
 from orchestrator.services.airlock import AirlockService
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from tests.doubles.basic_checker import BasicChecker
 from tests.integration.airlock.conftest import make_config
 from tests.integration.airlock.flows import ALICE, released
 

@@ -37,8 +37,8 @@ from orchestrator.domain.airlock.errors import AirlockError, NotPermitted
 from orchestrator.domain.airlock.model import Decision
 from orchestrator.domain.airlock.states import State
 from orchestrator.services.airlock import AirlockService
-from orchestrator.services.airlock.basic_checker import BasicChecker
 from orchestrator.services.airlock.streams import quarantine_key
+from tests.doubles.basic_checker import BasicChecker
 from tests.integration.airlock.conftest import make_config, make_store
 
 PROJECT = "genomics"

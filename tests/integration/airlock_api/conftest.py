@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from orchestrator.api.app import create_app
 from orchestrator.api.settings import AirlockSettings
 from orchestrator.embedded.seaweedfs import REGION
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from tests.doubles.basic_checker import BasicChecker
 
 ROLES = {
     "projects": {

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from orchestrator.api.app import create_app
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from tests.doubles.basic_checker import BasicChecker
 from tests.integration.airlock_api.conftest import Airlock, make_settings
 from tests.integration.airlock_api.receivers import WebhookSink, start_webhook_sink
 

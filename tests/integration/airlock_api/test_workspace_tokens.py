@@ -19,7 +19,7 @@ import pytest
 from orchestrator.adapters.jupyterhub_identity import HubIdentity
 from orchestrator.api.app import create_app
 from orchestrator.domain.access import AuthenticationFailed
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from tests.doubles.basic_checker import BasicChecker
 from tests.integration.airlock_api.conftest import Airlock, make_settings
 
 

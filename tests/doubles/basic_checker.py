@@ -1,4 +1,4 @@
-"""A small, real checker for embedded mode and tests: three rules, streaming line by line.
+"""A named test double: a small checker with three fixed rules, so service tests know each verdict in advance.
 
 * ``basic.unreadable`` (block): binary content the checks cannot read is never
   released unchecked.
@@ -6,7 +6,7 @@
 * ``basic.small-count`` (review): a whole number below the threshold (default 10)
   in a CSV table, a classic small-cell disclosure risk.
 
-The full export-check engine replaces it through the same :class:`Checker` protocol.
+Production uses the export-check engine (`make_engine_checker`) through the same protocol.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.checks.model import Verdict
-from orchestrator.services.airlock.basic_checker import BasicChecker
+from tests.doubles.basic_checker import BasicChecker
 
 
 def test_checker_reports_every_file_with_its_verdict(tmp_path: Path) -> None:
