@@ -80,6 +80,7 @@ _SHAPE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
     (b"d.o.b", Family.BIRTH, _B),
     (b"earer", Family.KEYS, _B),  # bearer, Bearer
 )
+_SPACED = b"0 "
 # A needle whose first character is rare is found faster by the regex engine, which
 # scans for the first character, than by bytes.find, which keys on the last one.
 _RSID_NEEDLE = re.compile(rb"rs0")
@@ -122,8 +123,10 @@ def _mark(spans: dict[int, tuple[int, int]], buf: bytes, pos: int, family: int) 
     return end
 
 
-def _search(spans: dict[int, tuple[int, int]], buf: bytes, needle: bytes, family: int) -> None:
-    pos = buf.find(needle)
+def _search(
+    spans: dict[int, tuple[int, int]], buf: bytes, needle: bytes, family: int, start: int = 0
+) -> None:
+    pos = buf.find(needle, start)
     while pos >= 0:
         end = _mark(spans, buf, pos, family)
         pos = buf.find(needle, end)
@@ -159,8 +162,16 @@ def candidate_lines(
     shape_needles = [(n, f) for n, f, gate in _SHAPE_NEEDLES if wanted(f, gate)]
     if shape_needles:
         shape = data.translate(SHAPE)
+        # Needles holding a digit then a space or dash ("000 000", "00 A") cannot start
+        # before the first such pair: one short search spares their slower ones, and in
+        # a table of plain numbers there is usually no pair at all.
+        spaced = shape.find(_SPACED)
         for needle, family in shape_needles:
-            _search(spans, shape, needle, family)
+            at = needle.find(_SPACED)
+            if at < 0:
+                _search(spans, shape, needle, family)
+            elif spaced >= 0:
+                _search(spans, shape, needle, family, max(spaced - at, 0))
         if families & Family.RSIDS:
             _search_re(spans, shape, _RSID_NEEDLE, Family.RSIDS)
     for needle, family, gate in _BYTE_NEEDLES:
