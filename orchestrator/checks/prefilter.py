@@ -11,6 +11,11 @@ an rsID (``rs0``), a long token (``xxx…``), birth words, and so on. ``bytes.fi
 skips through clean text in C, so a clean block costs two translations and a few
 searches; only the lines around a needle meet the precise matchers in
 :mod:`.identifiers`, :mod:`.credentials` and :mod:`.genomic_text`.
+
+Passes a block cannot need are skipped: needles for words that always hold a b or B
+(birth words, "bearer") only run when the block has one (a memchr), and the spaced
+number needles only from the first digit-space pair. A table of plain numbers then
+costs the two translations and eight searches.
 """
 
 from __future__ import annotations
