@@ -9,7 +9,6 @@ from types import FrameType
 
 import click
 
-from orchestrator.embedded.enclave import Enclave
 from orchestrator.embedded.paths import REPO_ROOT
 
 
@@ -37,6 +36,10 @@ def up(state_dir: Path, users: tuple[str, ...], project: str) -> None:
     hub proxy and the airlock API. Stops everything cleanly on Ctrl-C or SIGTERM.
     Needs root (network namespaces and nftables rules).
     """
+    # Imported here: the enclave pulls in the OpenBao and S3 clients, which every other
+    # `tre` command (a `tre check` in a notebook, say) would otherwise load at start-up.
+    from orchestrator.embedded.enclave import Enclave
+
     stop = threading.Event()
     starting = threading.Event()
 

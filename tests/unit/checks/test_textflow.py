@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from orchestrator.checks.content import default_content_scanners
 from orchestrator.checks.engine import check_file
-from orchestrator.checks.model import Verdict
+from orchestrator.checks.model import RuleSet, Verdict
 from orchestrator.checks.rulesets import apply_override
 from orchestrator.checks.streams import CHUNK
 from tests.unit.checks.conftest import CheckBytes, rules_of
@@ -147,3 +149,24 @@ def test_a_csv_line_longer_than_the_line_limit_stops_table_parsing(
     report = check_bytes("long.csv", b"a,b\n" + b"x" * (5 * CHUNK) + b"\n")
     assert "engine.malformed" in rules_of(report)
     assert recorder.tables[0].rows == [["a", "b"]]
+
+
+def test_eight_megabytes_of_one_base_are_not_a_nucleotide_run(
+    tmp_path: Path, default_rules: RuleSet
+) -> None:
+    # A run must use at least three of A, C, G and T: a homopolymer is padding or a
+    # placeholder, not sequence data. The same length of mixed bases, on one line or
+    # on many, is found, so the long-line windows are not what hides the first.
+    size = 8 * 1024 * 1024
+    path = tmp_path / "seq.txt"
+
+    def finds_a_run(data: bytes) -> bool:
+        path.write_bytes(data)
+        report = check_file(path, default_rules, content=default_content_scanners())
+        return "genomic.text.nucleotide_run" in rules_of(report)
+
+    assert not finds_a_run(b"A" * size)
+    assert not finds_a_run((b"A" * 60 + b"\n") * (size // 61))
+    bases = b"ACGTTGCAAGGCTTAACCGGTTAACGTAGCTA" * (size // 32)
+    assert finds_a_run(bases)
+    assert finds_a_run(b"\n".join(bases[i : i + 60] for i in range(0, size, 60)))

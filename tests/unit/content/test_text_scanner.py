@@ -106,3 +106,17 @@ def test_many_birth_words_on_one_line_stay_linear() -> None:
     found = scan_text("DOB 01/02/1980 " * 20_000)
     assert time.perf_counter() - started < 5.0
     assert len(of_rule(found, "identifiers.date_of_birth")) == MAX_FINDINGS_PER_RULE + 1
+
+
+def test_a_block_of_plain_numbers_skips_no_identifier_that_follows_it() -> None:
+    # A numeric table without a b, a B or a digit before a space lets the scanner skip
+    # whole families of passes; identifiers after it, in the same block, still count.
+    table = "".join(f"North West,{2000 + i % 25},male,{10 + i},{i % 97}.25\n" for i in range(3000))
+    tail = "nhs 943 476 5919\nni AB 12 34 56 C\nborn 01/02/1990\nBearer abcdefghijklmnopqrstuvwxyz012345\n"
+    found = scan_text(table + tail)
+    assert [(f.rule, f.location.line) for f in found] == [
+        ("identifiers.nhs_number", 3001),
+        ("identifiers.ni_number", 3002),
+        ("identifiers.date_of_birth", 3003),
+        ("secrets.tokens", 3004),
+    ]
