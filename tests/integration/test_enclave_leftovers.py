@@ -9,15 +9,19 @@ from pathlib import Path
 from orchestrator.embedded.enclave import reap_leftovers
 
 
-def _detached(*argv: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(list(argv), start_new_session=True)
+def _detached(folder: Path) -> subprocess.Popen[bytes]:
+    # "; exit" keeps the shell alive: a shell may otherwise exec ``sleep`` in its place,
+    # and the folder would vanish from the process's command line.
+    return subprocess.Popen(
+        ["/bin/sh", "-c", "sleep 300; exit 0", str(folder)], start_new_session=True
+    )
 
 
 def test_only_recorded_processes_naming_the_state_folder_are_stopped(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    ours = _detached("/bin/sh", "-c", "sleep 300", str(state))
-    unrelated = _detached("/bin/sh", "-c", "sleep 300", str(tmp_path / "elsewhere"))
+    ours = _detached(state)
+    unrelated = _detached(tmp_path / "elsewhere")
     pid_file = state / "pids.json"
     pid_file.write_text(
         json.dumps({"openbao": ours.pid, "other": unrelated.pid, "gone": 999_999_999})
