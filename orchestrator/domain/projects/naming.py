@@ -31,6 +31,13 @@ HUB_SERVICE_ACCOUNT = "hub"
 """The hub's ServiceAccount: its token lets KubeSpawner manage pods in the namespace."""
 WORKSPACE_SERVICE_ACCOUNT = "workspace"
 """User servers' ServiceAccount: no API token mounted; a Vault-audience token only."""
+HUB_SECRET = "hub"
+"""The Secret holding the hub/proxy shared token (key :data:`PROXY_TOKEN_KEY`); created
+once with a random value by the operator, never part of the desired state."""
+PROXY_TOKEN_KEY = "proxy-token"
+"""Key of the proxy's API token in :data:`HUB_SECRET`."""
+HUB_DATA_CLAIM = "hub-data"
+"""The hub's PersistentVolumeClaim (its database and cookie secret)."""
 HUB_ROLE = "hub"
 """The Role (and RoleBinding) granting the hub its namespace-local rights."""
 
