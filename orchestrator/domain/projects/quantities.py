@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-_QUANTITY = re.compile(
-    r"^(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$"
-)
+QUANTITY_PATTERN = r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$"
+"""The quantities accepted (also the CRD schema's pattern)."""
+_QUANTITY = re.compile(QUANTITY_PATTERN)
 
 _MULTIPLIERS: dict[str, Decimal] = {
     "": Decimal(1),
@@ -41,7 +41,7 @@ def parse_quantity(text: str, *, example: str = "2Gi") -> Decimal:
     match = _QUANTITY.match(text.strip()) if text == text.strip() else None
     if match is None:
         raise InvalidQuantity(f"{text!r} is not a Kubernetes quantity; write e.g. {example}")
-    return Decimal(match["number"]) * _MULTIPLIERS[match["suffix"] or ""]
+    return Decimal(match[1]) * _MULTIPLIERS[match[2] or ""]
 
 
 def format_cpu(cores: Decimal) -> str:

@@ -17,7 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from orchestrator.domain.access import Role
-from orchestrator.domain.projects.quantities import InvalidQuantity, parse_quantity
+from orchestrator.domain.projects.quantities import (
+    QUANTITY_PATTERN,
+    InvalidQuantity,
+    parse_quantity,
+)
 from orchestrator.domain.storage_policies import InvalidBucketGrant, check_bucket_name
 
 API_GROUP = "research.tre-orchestrator.io"
@@ -36,6 +40,11 @@ _IMAGE = re.compile(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[0-9a-f]{64})?$"
 )
+
+
+def _pattern(regex: re.Pattern[str] | str) -> dict[str, Any]:
+    """A pattern shown in the CRD schema only; the validators below give the messages."""
+    return {"pattern": regex if isinstance(regex, str) else regex.pattern}
 
 
 class InvalidProjectSpec(ValueError):
@@ -62,7 +71,8 @@ class Member(_Model):
     """A person on the project and the roles they hold on it."""
 
     username: str = Field(
-        description="The member's hub username (lower case), unique in the project."
+        json_schema_extra=_pattern(_USERNAME),
+        description="The member's hub username (lower case), unique in the project.",
     )
     roles: frozenset[Role] = Field(
         min_length=1,
@@ -84,7 +94,8 @@ class Dataset(_Model):
     """A dataset the project may read; never writable from the enclave."""
 
     name: str = Field(
-        description="A short name for the dataset, unique in the project (a DNS label)."
+        json_schema_extra=_pattern(_DNS_LABEL),
+        description="A short name for the dataset, unique in the project (a DNS label).",
     )
     bucket: str = Field(description="The object-storage bucket holding the dataset.")
     prefix: str = Field(
@@ -119,10 +130,19 @@ class Dataset(_Model):
 class ComputeProfile(_Model):
     """A size of notebook server members can choose when they start one."""
 
-    name: str = Field(description="A short identifier (a DNS label), unique in the project.")
+    name: str = Field(
+        json_schema_extra=_pattern(_DNS_LABEL),
+        description="A short identifier (a DNS label), unique in the project.",
+    )
     display_name: str = Field(min_length=1, description="What members see in the profile list.")
-    cpu: str = Field(description='CPU cores, as a Kubernetes quantity (e.g. "1" or 500m).')
-    memory: str = Field(description="Memory, as a Kubernetes quantity (e.g. 2Gi).")
+    cpu: str = Field(
+        json_schema_extra=_pattern(QUANTITY_PATTERN),
+        description='CPU cores, as a Kubernetes quantity (e.g. "1" or 500m).',
+    )
+    memory: str = Field(
+        json_schema_extra=_pattern(QUANTITY_PATTERN),
+        description="Memory, as a Kubernetes quantity (e.g. 2Gi).",
+    )
     gpu: int = Field(default=0, ge=0, le=16, description="NVIDIA GPUs per server.")
     default: bool = Field(
         default=False, description="Preselected in the list; at most one profile may set it."
@@ -179,7 +199,8 @@ class ProjectSpec(_Model):
         min_length=1, description="Notebook server sizes members can choose from."
     )
     storage_quota: str = Field(
-        description="Total persistent storage (home volumes) the project may claim, e.g. 100Gi."
+        json_schema_extra=_pattern(QUANTITY_PATTERN),
+        description="Total persistent storage (home volumes) the project may claim, e.g. 100Gi.",
     )
     expires_at: datetime | None = Field(
         default=None,
