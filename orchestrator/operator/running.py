@@ -1,0 +1,99 @@
+"""Start the project controller: adapters from the settings, kopf configured to be quiet.
+
+kopf keeps its own bookkeeping (handler progress, the last handled spec) in annotations
+of the ResearchProject, and only posts the Events the handlers ask for, so an idle
+resync of an unchanged project makes no write at all. Replicas elect the one that acts
+through the ClusterKopfPeering named in the settings, unless ``standalone``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, cast
+
+import kopf
+
+from orchestrator.adapters.kubernetes_connection import KubernetesConnection
+from orchestrator.domain.projects.spec import API_GROUP
+from orchestrator.operator.handlers import Controller, register
+from orchestrator.operator.metrics import ControllerMetrics
+from orchestrator.operator.ports import make_ports
+from orchestrator.operator.settings import OperatorSettings
+
+log = logging.getLogger(__name__)
+
+
+def configure_kopf(settings: kopf.OperatorSettings, operator: OperatorSettings) -> None:
+    """kopf settings that keep an idle controller silent and its retries bounded."""
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=API_GROUP)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=API_GROUP, key="last-handled-configuration"
+    )
+    settings.persistence.finalizer = f"{API_GROUP}/teardown"
+    # Only the Events the handlers post on purpose, never one per handler run.
+    settings.posting.level = logging.WARNING
+    settings.peering.priority = operator.priority
+    settings.peering.name = operator.peering
+    settings.peering.mandatory = True
+    settings.peering.clusterwide = True
+    settings.networking.request_timeout = 60
+    settings.watching.server_timeout = 300
+
+
+def build_registry(
+    operator: OperatorSettings, connection: KubernetesConnection, controller: Controller
+) -> kopf.OperatorRegistry:
+    """The handlers, the login with ``connection`` and the start-up configuration."""
+    registry = kopf.OperatorRegistry()
+    register(registry, controller)
+
+    @kopf.on.login(registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        return kopf.ConnectionInfo(**connection.login_fields())
+
+    @kopf.on.startup(registry=registry)
+    async def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
+        configure_kopf(settings, operator)
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=operator.workers, thread_name_prefix="reconcile")
+        )
+        controller.metrics.serve(operator.metrics_host, operator.metrics_port)
+
+    return registry
+
+
+def run_operator(
+    operator: OperatorSettings, *, kubeconfig: Path | None = None, standalone: bool = False
+) -> None:
+    """Run the controller until SIGTERM or SIGINT; it exits after a graceful stop."""
+    connection = KubernetesConnection(kubeconfig)
+    controller = Controller(
+        ports=make_ports(operator, connection),
+        metrics=ControllerMetrics(),
+        resync_seconds=operator.resync_seconds,
+    )
+    registry = build_registry(operator, connection, controller)
+    health = (
+        f"http://{operator.health_host}:{operator.health_port}/healthz"
+        if operator.health_port
+        else None
+    )
+    log.info(
+        "project controller starting (peering %s, resync every %.0f s)",
+        "off" if standalone else operator.peering,
+        operator.resync_seconds,
+    )
+    kopf.run(
+        registry=registry,
+        clusterwide=True,
+        standalone=standalone,
+        peering_name=operator.peering,
+        priority=operator.priority,
+        # kopf's Identity is a NewType of str; the pod name names this replica among peers.
+        identity=cast(Any, operator.pod_name) or None,
+        liveness_endpoint=health,
+    )

@@ -1,0 +1,331 @@
+"""Reconcile a ResearchProject: make Kubernetes, Vault and storage match its spec.
+
+:func:`reconcile_project` is idempotent and quiet: every step compares before it writes,
+so a second run over an unchanged project writes nothing. The three areas are handled
+one after another and independently: Vault being down leaves the namespace and hub
+reconciled, reports ``VaultReady=False`` (reason ``VaultUnavailable``) and asks the
+caller to retry. An invalid spec is reported as phase ``Invalid`` with the problems as
+the message; nothing is changed until the spec is fixed.
+
+:func:`teardown_project` removes what the project owns: Vault logins, policy, role and
+secret, the storage identity, the buckets (per ``retention``) and the namespace.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.conditions import (
+    CONDITION_TYPES,
+    Condition,
+    ConditionType,
+    Phase,
+    is_expired,
+    phase,
+)
+from orchestrator.domain.projects.desired import desired_objects
+from orchestrator.domain.projects.enclave import Enclave
+from orchestrator.domain.projects.manifests.hub import make_hub_secret
+from orchestrator.domain.projects.spec import InvalidProjectSpec, ProjectSpec, parse_project
+from orchestrator.domain.projects.storage import make_project_storage_policy
+from orchestrator.domain.projects.vault_policy import make_vault_policy, make_vault_role
+from orchestrator.services.projects.ports import ProjectPorts
+from orchestrator.services.projects.results import Change, ReconcileResult, TeardownResult
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NEVER_PRUNED = frozenset({"Namespace", "Secret", "PersistentVolumeClaim", "Pod"})
+"""Kinds left alone when pruning: the namespace is the project itself, the Secret holds
+the hub's token (not desired state), and volumes and pods are also made by the hub for
+members, with the project's labels."""
+ACCESS_KEY = "access_key"
+SECRET_KEY = "secret_key"
+
+
+class _Unavailable(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class _Run:
+    """One reconcile in progress: what it wrote and what it found, area by area."""
+
+    ports: ProjectPorts
+    project: str
+    writes: int = 0
+    changes: list[Change] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    unavailable: _Unavailable | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def wrote(self, done: bool) -> bool:
+        self.writes += int(done)
+        return done
+
+    @contextmanager
+    def area(self, name: str) -> Iterator[None]:
+        """Time the area and turn its system's outage into ``_Unavailable``."""
+        started = time.monotonic()
+        try:
+            yield
+        except Exception as exc:
+            for error, reason in self.ports.unavailable:
+                if isinstance(exc, error):
+                    raise _Unavailable(reason, str(exc)) from exc
+            raise
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.monotonic() - started
+
+    def guarded(self, condition: ConditionType, step: Callable[[], T]) -> T | None:
+        """Run ``step``; on an outage record ``condition`` as False and remember it."""
+        try:
+            return step()
+        except _Unavailable as exc:
+            self.conditions.append(Condition(condition, "False", exc.reason, str(exc)))
+            if self.unavailable is None:
+                self.unavailable = exc
+            return None
+
+
+def suspension(spec: ProjectSpec, now: datetime) -> str | None:
+    """Why the project is suspended now (a sentence), or None if it is not."""
+    if spec.suspended:
+        return "suspended by hand (spec.suspended)"
+    if is_expired(spec, now) and spec.expires_at is not None:
+        return f"its data-use agreement ended at {spec.expires_at.isoformat()} (spec.expiresAt)"
+    return None
+
+
+def reconcile_project(
+    name: str,
+    spec: Mapping[str, Any],
+    *,
+    ports: ProjectPorts,
+    now: datetime,
+    previous_phase: str | None = None,
+) -> ReconcileResult:
+    """Make everything ``name`` needs match ``spec``; report phase and conditions.
+
+    ``previous_phase`` is the phase last recorded: suspension revokes logins and keys
+    once, when a project enters it, rather than on every resync.
+    """
+    try:
+        parsed = parse_project(name, spec)
+    except InvalidProjectSpec as exc:
+        message = "; ".join(exc.problems)
+        return ReconcileResult(
+            phase=Phase.INVALID,
+            conditions=(),
+            message=f"The spec cannot be applied; fix it and the project is reconciled again: {message}",
+            changes=(Change("InvalidSpec", message, warning=True),),
+        )
+    why_suspended = suspension(parsed, now)
+    enclave = Enclave(
+        project=name, spec=parsed, platform=ports.platform, suspended=why_suspended is not None
+    )
+    run = _Run(ports=ports, project=name)
+    hub_available = run.guarded(
+        ConditionType.NAMESPACE_READY, lambda: _reconcile_cluster(run, enclave)
+    )
+    entering = why_suspended is not None and previous_phase != Phase.SUSPENDED
+    run.guarded(ConditionType.VAULT_READY, lambda: _reconcile_vault(run, enclave, revoke=entering))
+    run.guarded(ConditionType.STORAGE_READY, lambda: _reconcile_storage(run, enclave))
+    if hub_available is not None:
+        run.conditions.append(_hub_condition(hub_available, why_suspended))
+    if entering and why_suspended is not None:
+        run.changes.append(Change("Suspended", f"Project suspended: {why_suspended}; data kept."))
+    elif why_suspended is None and previous_phase == Phase.SUSPENDED:
+        run.changes.append(Change("Resumed", "Project resumed."))
+    conditions = sorted(run.conditions, key=lambda c: CONDITION_TYPES.index(c.type))
+    return ReconcileResult(
+        phase=phase(conditions, suspended=why_suspended is not None, invalid=False),
+        conditions=tuple(conditions),
+        message=f"Suspended: {why_suspended}." if why_suspended else "",
+        namespace=enclave.namespace,
+        buckets=naming.project_buckets(name),
+        writes=run.writes,
+        changes=tuple(run.changes),
+        unavailable=run.unavailable.reason if run.unavailable else None,
+        unavailable_message=str(run.unavailable) if run.unavailable else "",
+        timings=run.timings,
+    )
+
+
+def _hub_condition(available: int, why_suspended: str | None) -> Condition:
+    hub = ConditionType.HUB_READY
+    if why_suspended is not None:
+        return Condition(hub, "False", "Suspended", f"The hub is scaled to zero: {why_suspended}.")
+    if available > 0:
+        return Condition(hub, "True", "Available", "The hub is running.")
+    return Condition(hub, "Unknown", "Starting", "Waiting for the hub to become available.")
+
+
+def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
+    """Apply every desired object, create the hub Secret once, prune what is no longer
+    desired; return the hub's available replicas."""
+    objects = run.ports.objects
+    namespace = enclave.namespace
+    with run.area("kubernetes"):
+        existed = objects.get("v1", "Namespace", namespace) is not None
+        desired = desired_objects(
+            enclave.spec, enclave.project, enclave.platform, suspended=enclave.suspended
+        )
+        restored = []
+        for manifest in desired:
+            if run.wrote(objects.apply(manifest)):
+                restored.append(f"{manifest['kind']}/{manifest['metadata']['name']}")
+        if objects.get("v1", "Secret", naming.HUB_SECRET, namespace) is None:
+            run.wrote(objects.apply(make_hub_secret(enclave, secrets.token_hex(32))))
+        pruned = _prune(run, enclave, desired)
+        hub = objects.get("apps/v1", "Deployment", naming.HUB_NAME, namespace) or {}
+    if not existed:
+        run.changes.append(Change("Created", f"Enclave created in namespace {namespace}."))
+    elif restored or pruned:
+        listed = ", ".join(restored + [f"{p} (removed)" for p in pruned])
+        run.changes.append(Change("DriftRestored", f"Restored to the desired state: {listed}."))
+    run.conditions.append(
+        Condition(ConditionType.NAMESPACE_READY, "True", "Applied", f"Namespace {namespace}.")
+    )
+    policies = sum(1 for m in desired if m["kind"] == "NetworkPolicy")
+    run.conditions.append(
+        Condition(
+            ConditionType.NETWORK_ISOLATED,
+            "True",
+            "PoliciesApplied",
+            f"{policies} NetworkPolicies enforced.",
+        )
+    )
+    available: int = (hub.get("status") or {}).get("availableReplicas") or 0
+    return available
+
+
+def _prune(run: _Run, enclave: Enclave, desired: list[dict[str, Any]]) -> list[str]:
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for manifest in desired:
+        if manifest["kind"] not in NEVER_PRUNED:
+            key = (manifest["apiVersion"], manifest["kind"])
+            wanted.setdefault(key, set()).add(manifest["metadata"]["name"])
+    labels = naming.project_labels(enclave.project)
+    pruned = []
+    for (api_version, kind), names in wanted.items():
+        for live in run.ports.objects.list_names(api_version, kind, enclave.namespace, labels):
+            if live not in names and run.wrote(
+                run.ports.objects.delete(api_version, kind, live, enclave.namespace)
+            ):
+                pruned.append(f"{kind}/{live}")
+    return pruned
+
+
+def _reconcile_vault(run: _Run, enclave: Enclave, *, revoke: bool) -> None:
+    vault = run.ports.vault
+    project = enclave.project
+    policy = naming.vault_policy_name(project)
+    with run.area("vault"):
+        run.wrote(vault.ensure_policy(policy, make_vault_policy(project, enclave.platform)))
+        if enclave.suspended:
+            run.wrote(vault.delete_role(naming.vault_role_name(project)))
+            if revoke:
+                run.wrote(vault.revoke_logins(naming.vault_role_name(project)) > 0)
+        else:
+            role = make_vault_role(project, enclave.platform)
+            run.wrote(vault.ensure_role(naming.vault_role_name(project), role))
+    if enclave.suspended:
+        ready = Condition(
+            ConditionType.VAULT_READY, "False", "Suspended", "No logins while suspended."
+        )
+    else:
+        ready = Condition(
+            ConditionType.VAULT_READY, "True", "Configured", f"Policy and login role {policy}."
+        )
+    run.conditions.append(ready)
+
+
+def _reconcile_storage(run: _Run, enclave: Enclave) -> None:
+    storage, vault = run.ports.storage, run.ports.vault
+    project = enclave.project
+    user = naming.storage_identity_name(project)
+    path = naming.vault_storage_secret_path(project)
+    with run.area("storage"):
+        for bucket in naming.project_buckets(project):
+            run.wrote(storage.ensure_bucket(bucket))
+        policy = make_project_storage_policy(project, enclave.spec)
+        run.wrote(storage.ensure_identity(user, policy))
+        keys = storage.access_keys(user)
+    if enclave.suspended:
+        with run.area("storage"):
+            for key in keys:
+                storage.delete_access_key(user, key)
+                run.wrote(True)
+        run.conditions.append(
+            Condition(
+                ConditionType.STORAGE_READY, "False", "Suspended", "Access keys revoked; data kept."
+            )
+        )
+        return
+    with run.area("vault"):
+        stored = vault.read_secret(path) or {}
+    if stored.get(ACCESS_KEY) not in keys:
+        # No usable key in Vault (a new identity, a resumed project, or a key lost when
+        # Vault was down): issue one, store it, then retire every other.
+        with run.area("storage"):
+            pair = storage.create_access_key(user)
+            run.wrote(True)
+        with run.area("vault"):
+            vault.write_secret(path, {ACCESS_KEY: pair.access_key, SECRET_KEY: pair.secret_key})
+            run.wrote(True)
+        keys = [pair.access_key, *keys]
+        stored = {ACCESS_KEY: pair.access_key}
+    with run.area("storage"):
+        for key in keys:
+            if key != stored.get(ACCESS_KEY):
+                storage.delete_access_key(user, key)
+                run.wrote(True)
+    run.conditions.append(
+        Condition(
+            ConditionType.STORAGE_READY,
+            "True",
+            "Provisioned",
+            f"Buckets {', '.join(naming.project_buckets(project))}; identity {user}.",
+        )
+    )
+
+
+def teardown_project(name: str, spec: Mapping[str, Any], *, ports: ProjectPorts) -> TeardownResult:
+    """Remove everything ``name`` owns; buckets are kept, archived or deleted per
+    ``spec.retention`` (kept when the spec cannot be read: data is never lost by accident)."""
+    retention = "keep"
+    try:
+        retention = parse_project(name, spec).retention
+    except InvalidProjectSpec:
+        log.warning("project %s: spec invalid at deletion, keeping its buckets", name)
+    run = _Run(ports=ports, project=name)
+    role, policy = naming.vault_role_name(name), naming.vault_policy_name(name)
+    try:
+        with run.area("vault"):
+            run.wrote(ports.vault.delete_role(role))
+            run.wrote(ports.vault.revoke_logins(role) > 0)
+            run.wrote(ports.vault.delete_policy(policy))
+            run.wrote(ports.vault.delete_secret(naming.vault_storage_secret_path(name)))
+        with run.area("storage"):
+            run.wrote(ports.storage.delete_identity(naming.storage_identity_name(name)))
+            for bucket in naming.project_buckets(name):
+                run.wrote(ports.storage.retire_bucket(bucket, retention))
+        with run.area("kubernetes"):
+            run.wrote(ports.objects.delete("v1", "Namespace", naming.namespace_name(name)))
+    except _Unavailable as exc:
+        return TeardownResult(
+            writes=run.writes, unavailable=exc.reason, unavailable_message=str(exc)
+        )
+    retained = () if retention == "delete" else naming.project_buckets(name)
+    return TeardownResult(writes=run.writes, retained=retained)

@@ -1,0 +1,47 @@
+"""The ResearchProject ``status`` a reconcile result stands for, and what changed in it.
+
+``lastTransitionTime`` of a condition moves only when its status flips, so an unchanged
+project yields an identical status and the operator writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from orchestrator.domain.projects.conditions import merge_conditions
+from orchestrator.services.projects.results import ReconcileResult
+
+
+def project_status(
+    result: ReconcileResult,
+    previous: Mapping[str, Any],
+    *,
+    generation: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The status to store for ``result``, carrying over unchanged transition times."""
+    conditions: list[dict[str, str]] = [dict(c) for c in previous.get("conditions") or ()]
+    for condition in result.conditions:
+        conditions = merge_conditions(conditions, condition, now)
+    status: dict[str, Any] = {
+        "phase": result.phase,
+        "message": result.message,
+        "conditions": conditions,
+        "namespace": result.namespace,
+        "buckets": list(result.buckets),
+    }
+    if generation is not None:
+        status["observedGeneration"] = generation
+    return status
+
+
+def status_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge patch turning ``current`` into ``desired``: only the keys that differ
+    (an empty value that is absent now counts as unchanged)."""
+    return {
+        key: value
+        for key, value in desired.items()
+        if current.get(key) != value and (value or key in current)
+    }
