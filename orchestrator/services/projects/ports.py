@@ -69,9 +69,19 @@ class ProjectVault(Protocol):
     def delete_secret(self, path: str) -> bool: ...
 
 
+class AccessKey(Protocol):
+    """A storage access key; the secret is only known when it is created."""
+
+    @property
+    def access_key(self) -> str: ...
+
+    @property
+    def secret_key(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class KeyPair:
-    """A storage access key; the secret is only known when it is created."""
+    """A plain :class:`AccessKey`."""
 
     access_key: str
     secret_key: str
@@ -92,7 +102,7 @@ class ProjectStore(Protocol):
         """The identity's access key ids (empty when it has none or does not exist)."""
         ...
 
-    def create_access_key(self, user: str) -> KeyPair: ...
+    def create_access_key(self, user: str) -> AccessKey: ...
 
     def delete_access_key(self, user: str, access_key: str) -> None: ...
 

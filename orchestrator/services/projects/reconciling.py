@@ -63,15 +63,23 @@ class _Run:
 
     ports: ProjectPorts
     project: str
-    writes: int = 0
+    expected: bool = False
+    """Changes follow from the spec (or suspension), so they are not drift."""
+    written: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
     unavailable: _Unavailable | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
-    def wrote(self, done: bool) -> bool:
-        self.writes += int(done)
+    def wrote(self, done: bool, what: str) -> bool:
+        """Record ``what`` as written if ``done``; return ``done``."""
+        if done:
+            self.written.append(what)
         return done
+
+    @property
+    def writes(self) -> int:
+        return len(self.written)
 
     @contextmanager
     def area(self, name: str) -> Iterator[None]:
@@ -98,6 +106,10 @@ class _Run:
             return None
 
 
+def _describe(manifest: Mapping[str, Any]) -> str:
+    return f"{manifest['kind']}/{manifest['metadata']['name']}"
+
+
 def suspension(spec: ProjectSpec, now: datetime) -> str | None:
     """Why the project is suspended now (a sentence), or None if it is not."""
     if spec.suspended:
@@ -114,11 +126,14 @@ def reconcile_project(
     ports: ProjectPorts,
     now: datetime,
     previous_phase: str | None = None,
+    spec_changed: bool = False,
 ) -> ReconcileResult:
     """Make everything ``name`` needs match ``spec``; report phase and conditions.
 
     ``previous_phase`` is the phase last recorded: suspension revokes logins and keys
-    once, when a project enters it, rather than on every resync.
+    once, when a project enters it, rather than on every resync. ``spec_changed`` says
+    the spec was edited since the last reconcile, so changed objects are reported as
+    ``Updated`` rather than as drift undone.
     """
     try:
         parsed = parse_project(name, spec)
@@ -134,18 +149,19 @@ def reconcile_project(
     enclave = Enclave(
         project=name, spec=parsed, platform=ports.platform, suspended=why_suspended is not None
     )
-    run = _Run(ports=ports, project=name)
+    entering = why_suspended is not None and previous_phase != Phase.SUSPENDED
+    leaving = why_suspended is None and previous_phase == Phase.SUSPENDED
+    run = _Run(ports=ports, project=name, expected=spec_changed or entering or leaving)
     hub_available = run.guarded(
         ConditionType.NAMESPACE_READY, lambda: _reconcile_cluster(run, enclave)
     )
-    entering = why_suspended is not None and previous_phase != Phase.SUSPENDED
     run.guarded(ConditionType.VAULT_READY, lambda: _reconcile_vault(run, enclave, revoke=entering))
     run.guarded(ConditionType.STORAGE_READY, lambda: _reconcile_storage(run, enclave))
     if hub_available is not None:
         run.conditions.append(_hub_condition(hub_available, why_suspended))
     if entering and why_suspended is not None:
         run.changes.append(Change("Suspended", f"Project suspended: {why_suspended}; data kept."))
-    elif why_suspended is None and previous_phase == Phase.SUSPENDED:
+    elif leaving:
         run.changes.append(Change("Resumed", "Project resumed."))
     conditions = sorted(run.conditions, key=lambda c: CONDITION_TYPES.index(c.type))
     return ReconcileResult(
@@ -154,7 +170,7 @@ def reconcile_project(
         message=f"Suspended: {why_suspended}." if why_suspended else "",
         namespace=enclave.namespace,
         buckets=naming.project_buckets(name),
-        writes=run.writes,
+        written=tuple(run.written),
         changes=tuple(run.changes),
         unavailable=run.unavailable.reason if run.unavailable else None,
         unavailable_message=str(run.unavailable) if run.unavailable else "",
@@ -181,19 +197,26 @@ def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
         desired = desired_objects(
             enclave.spec, enclave.project, enclave.platform, suspended=enclave.suspended
         )
-        restored = []
-        for manifest in desired:
-            if run.wrote(objects.apply(manifest)):
-                restored.append(f"{manifest['kind']}/{manifest['metadata']['name']}")
+        restored = [
+            _describe(manifest)
+            for manifest in desired
+            if run.wrote(objects.apply(manifest), _describe(manifest))
+        ]
         if objects.get("v1", "Secret", naming.HUB_SECRET, namespace) is None:
-            run.wrote(objects.apply(make_hub_secret(enclave, secrets.token_hex(32))))
+            run.wrote(
+                objects.apply(make_hub_secret(enclave, secrets.token_hex(32))),
+                f"Secret/{naming.HUB_SECRET}",
+            )
         pruned = _prune(run, enclave, desired)
         hub = objects.get("apps/v1", "Deployment", naming.HUB_NAME, namespace) or {}
     if not existed:
         run.changes.append(Change("Created", f"Enclave created in namespace {namespace}."))
     elif restored or pruned:
         listed = ", ".join(restored + [f"{p} (removed)" for p in pruned])
-        run.changes.append(Change("DriftRestored", f"Restored to the desired state: {listed}."))
+        if run.expected:
+            run.changes.append(Change("Updated", f"Applied the spec: {listed}."))
+        else:
+            run.changes.append(Change("DriftRestored", f"Restored to the desired state: {listed}."))
     run.conditions.append(
         Condition(ConditionType.NAMESPACE_READY, "True", "Applied", f"Namespace {namespace}.")
     )
@@ -221,7 +244,8 @@ def _prune(run: _Run, enclave: Enclave, desired: list[dict[str, Any]]) -> list[s
     for (api_version, kind), names in wanted.items():
         for live in run.ports.objects.list_names(api_version, kind, enclave.namespace, labels):
             if live not in names and run.wrote(
-                run.ports.objects.delete(api_version, kind, live, enclave.namespace)
+                run.ports.objects.delete(api_version, kind, live, enclave.namespace),
+                f"{kind}/{live} (pruned)",
             ):
                 pruned.append(f"{kind}/{live}")
     return pruned
@@ -232,14 +256,18 @@ def _reconcile_vault(run: _Run, enclave: Enclave, *, revoke: bool) -> None:
     project = enclave.project
     policy = naming.vault_policy_name(project)
     with run.area("vault"):
-        run.wrote(vault.ensure_policy(policy, make_vault_policy(project, enclave.platform)))
+        hcl = make_vault_policy(project, enclave.platform)
+        run.wrote(vault.ensure_policy(policy, hcl), f"Vault policy {policy}")
         if enclave.suspended:
-            run.wrote(vault.delete_role(naming.vault_role_name(project)))
+            run.wrote(vault.delete_role(naming.vault_role_name(project)), "Vault role (removed)")
             if revoke:
-                run.wrote(vault.revoke_logins(naming.vault_role_name(project)) > 0)
+                run.wrote(
+                    vault.revoke_logins(naming.vault_role_name(project)) > 0,
+                    "Vault logins (revoked)",
+                )
         else:
             role = make_vault_role(project, enclave.platform)
-            run.wrote(vault.ensure_role(naming.vault_role_name(project), role))
+            run.wrote(vault.ensure_role(naming.vault_role_name(project), role), "Vault role")
     if enclave.suspended:
         ready = Condition(
             ConditionType.VAULT_READY, "False", "Suspended", "No logins while suspended."
@@ -258,15 +286,15 @@ def _reconcile_storage(run: _Run, enclave: Enclave) -> None:
     path = naming.vault_storage_secret_path(project)
     with run.area("storage"):
         for bucket in naming.project_buckets(project):
-            run.wrote(storage.ensure_bucket(bucket))
+            run.wrote(storage.ensure_bucket(bucket), f"bucket {bucket}")
         policy = make_project_storage_policy(project, enclave.spec)
-        run.wrote(storage.ensure_identity(user, policy))
+        run.wrote(storage.ensure_identity(user, policy), f"storage identity {user}")
         keys = storage.access_keys(user)
     if enclave.suspended:
         with run.area("storage"):
             for key in keys:
                 storage.delete_access_key(user, key)
-                run.wrote(True)
+                run.wrote(True, f"access key {key} (revoked)")
         run.conditions.append(
             Condition(
                 ConditionType.STORAGE_READY, "False", "Suspended", "Access keys revoked; data kept."
@@ -280,17 +308,17 @@ def _reconcile_storage(run: _Run, enclave: Enclave) -> None:
         # Vault was down): issue one, store it, then retire every other.
         with run.area("storage"):
             pair = storage.create_access_key(user)
-            run.wrote(True)
+            run.wrote(True, f"access key {pair.access_key}")
         with run.area("vault"):
             vault.write_secret(path, {ACCESS_KEY: pair.access_key, SECRET_KEY: pair.secret_key})
-            run.wrote(True)
+            run.wrote(True, "Vault storage secret")
         keys = [pair.access_key, *keys]
         stored = {ACCESS_KEY: pair.access_key}
     with run.area("storage"):
         for key in keys:
             if key != stored.get(ACCESS_KEY):
                 storage.delete_access_key(user, key)
-                run.wrote(True)
+                run.wrote(True, f"access key {key} (retired)")
     run.conditions.append(
         Condition(
             ConditionType.STORAGE_READY,
@@ -313,16 +341,20 @@ def teardown_project(name: str, spec: Mapping[str, Any], *, ports: ProjectPorts)
     role, policy = naming.vault_role_name(name), naming.vault_policy_name(name)
     try:
         with run.area("vault"):
-            run.wrote(ports.vault.delete_role(role))
-            run.wrote(ports.vault.revoke_logins(role) > 0)
-            run.wrote(ports.vault.delete_policy(policy))
-            run.wrote(ports.vault.delete_secret(naming.vault_storage_secret_path(name)))
+            run.wrote(ports.vault.delete_role(role), "Vault role")
+            run.wrote(ports.vault.revoke_logins(role) > 0, "Vault logins")
+            run.wrote(ports.vault.delete_policy(policy), "Vault policy")
+            run.wrote(
+                ports.vault.delete_secret(naming.vault_storage_secret_path(name)), "Vault secret"
+            )
         with run.area("storage"):
-            run.wrote(ports.storage.delete_identity(naming.storage_identity_name(name)))
+            run.wrote(ports.storage.delete_identity(naming.storage_identity_name(name)), "identity")
             for bucket in naming.project_buckets(name):
-                run.wrote(ports.storage.retire_bucket(bucket, retention))
+                run.wrote(ports.storage.retire_bucket(bucket, retention), f"bucket {bucket}")
         with run.area("kubernetes"):
-            run.wrote(ports.objects.delete("v1", "Namespace", naming.namespace_name(name)))
+            run.wrote(
+                ports.objects.delete("v1", "Namespace", naming.namespace_name(name)), "namespace"
+            )
     except _Unavailable as exc:
         return TeardownResult(
             writes=run.writes, unavailable=exc.reason, unavailable_message=str(exc)

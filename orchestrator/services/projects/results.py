@@ -35,8 +35,8 @@ class ReconcileResult:
     """What a person should do, when the phase needs it (the problems of an invalid spec)."""
     namespace: str | None = None
     buckets: tuple[str, ...] = ()
-    writes: int = 0
-    """Objects created, changed or deleted in Kubernetes, Vault and storage."""
+    written: tuple[str, ...] = ()
+    """What was created, changed or deleted in Kubernetes, Vault and storage."""
     changes: tuple[Change, ...] = ()
     unavailable: str | None = None
     """``VaultUnavailable``, ``StorageUnavailable`` or ``KubernetesUnavailable`` when a
@@ -44,6 +44,10 @@ class ReconcileResult:
     unavailable_message: str = ""
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     """Seconds spent per area (kubernetes, vault, storage), for measurements."""
+
+    @property
+    def writes(self) -> int:
+        return len(self.written)
 
 
 @dataclass(frozen=True)
