@@ -46,4 +46,7 @@ def run(kubeconfig: Path | None, standalone: bool, verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # One line per HTTP request would drown the controller's own messages.
+    for noisy in ("httpx", "httpcore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     run_operator(settings, kubeconfig=kubeconfig, standalone=standalone)

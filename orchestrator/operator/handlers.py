@@ -74,7 +74,13 @@ class Controller:
         async with self.lock(name):
             started = time.monotonic()
             result = await asyncio.to_thread(
-                reconcile_project, name, dict(spec), ports=self.ports, now=self.clock()
+                reconcile_project,
+                name,
+                dict(spec),
+                ports=self.ports,
+                now=self.clock(),
+                previous_phase=status.get("phase"),
+                spec_changed=generation != status.get("observedGeneration"),
             )
             self.metrics.reconcile_duration.observe(time.monotonic() - started)
         desired = project_status(result, status, generation=generation, now=self.clock())
@@ -84,7 +90,8 @@ class Controller:
         writes = result.writes + (1 if changed else 0)
         if writes:
             self.metrics.reconcile_writes.inc(writes)
-            log.info("project %s: %d write(s), phase %s", name, writes, result.phase)
+            wrote = [*result.written, *(["status"] if changed else [])]
+            log.info("project %s (%s): wrote %s", name, result.phase, ", ".join(wrote))
         self.metrics.set_phase(name, result.phase)
         self._post_changes(body, result, previous_phase=status.get("phase"))
         if result.unavailable:
@@ -176,7 +183,7 @@ def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
     async def teardown(name: str, spec: kopf.Spec, **kwargs: Any) -> None:
         await controller.teardown(name=name, spec=spec, retry=kwargs.get("retry", 0))
 
-    @kopf.index(*RESOURCE, registry=registry)
+    @kopf.index(*RESOURCE, registry=registry, id="projects")
     def projects(name: str, body: kopf.Body, **_: Any) -> dict[str, kopf.Body]:
         return {name: body}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
@@ -26,8 +27,16 @@ from orchestrator.operator.settings import OperatorSettings
 log = logging.getLogger(__name__)
 
 
-def configure_kopf(settings: kopf.OperatorSettings, operator: OperatorSettings) -> None:
-    """kopf settings that keep an idle controller silent and its retries bounded."""
+def peering_priority(operator: OperatorSettings) -> int:
+    """The configured peering priority, or a random one so replicas never tie."""
+    if operator.priority is not None:
+        return operator.priority
+    return secrets.randbelow(1_000_000) + 1
+
+
+def kopf_settings(operator: OperatorSettings, *, standalone: bool) -> kopf.OperatorSettings:
+    """kopf settings that keep an idle controller silent and its replicas peered."""
+    settings = kopf.OperatorSettings()
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=API_GROUP)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
         prefix=API_GROUP, key="last-handled-configuration"
@@ -35,16 +44,20 @@ def configure_kopf(settings: kopf.OperatorSettings, operator: OperatorSettings) 
     settings.persistence.finalizer = f"{API_GROUP}/teardown"
     # Only the Events the handlers post on purpose, never one per handler run.
     settings.posting.level = logging.WARNING
-    settings.peering.priority = operator.priority
     settings.peering.name = operator.peering
-    settings.peering.mandatory = True
     settings.peering.clusterwide = True
+    settings.peering.standalone = standalone
+    # Without the peering object, pause rather than act alone next to other replicas.
+    settings.peering.mandatory = not standalone
     settings.networking.request_timeout = 60
     settings.watching.server_timeout = 300
+    return settings
 
 
 def build_registry(
-    operator: OperatorSettings, connection: KubernetesConnection, controller: Controller
+    operator: OperatorSettings,
+    connection: KubernetesConnection,
+    controller: Controller,
 ) -> kopf.OperatorRegistry:
     """The handlers, the login with ``connection`` and the start-up configuration."""
     registry = kopf.OperatorRegistry()
@@ -55,8 +68,7 @@ def build_registry(
         return kopf.ConnectionInfo(**connection.login_fields())
 
     @kopf.on.startup(registry=registry)
-    async def startup(settings: kopf.OperatorSettings, **_: Any) -> None:
-        configure_kopf(settings, operator)
+    async def startup(**_: Any) -> None:
         loop = asyncio.get_running_loop()
         loop.set_default_executor(
             ThreadPoolExecutor(max_workers=operator.workers, thread_name_prefix="reconcile")
@@ -76,6 +88,7 @@ def run_operator(
         metrics=ControllerMetrics(),
         resync_seconds=operator.resync_seconds,
     )
+    priority = peering_priority(operator)
     registry = build_registry(operator, connection, controller)
     health = (
         f"http://{operator.health_host}:{operator.health_port}/healthz"
@@ -83,16 +96,20 @@ def run_operator(
         else None
     )
     log.info(
-        "project controller starting (peering %s, resync every %.0f s)",
+        "project controller %s starting (peering %s, priority %d, resync every %.0f s)",
+        operator.pod_name or "(unnamed)",
         "off" if standalone else operator.peering,
+        priority,
         operator.resync_seconds,
     )
     kopf.run(
         registry=registry,
+        settings=kopf_settings(operator, standalone=standalone),
         clusterwide=True,
         standalone=standalone,
-        peering_name=operator.peering,
-        priority=operator.priority,
+        # Naming the peering makes kopf insist on it, so only when there is one.
+        peering_name=None if standalone else operator.peering,
+        priority=priority,
         # kopf's Identity is a NewType of str; the pod name names this replica among peers.
         identity=cast(Any, operator.pod_name) or None,
         liveness_endpoint=health,

@@ -67,8 +67,10 @@ class OperatorSettings(BaseSettings):
     """Image of configurable-http-proxy, in front of each project's hub."""
     peering: str = "tre-orchestrator"
     """Name of the ClusterKopfPeering the controller's replicas elect the acting one through."""
-    priority: int = 0
-    """Peering priority of this replica: the highest acts, equal ones defer to the first."""
+    priority: int | None = None
+    """Peering priority of this replica: only the highest-priority replica acts, the others
+    wait. Unset: a random one at start, so replicas of one Deployment never tie (kopf lets
+    replicas of equal priority all act) and, if the acting one stops, another takes over."""
     pod_name: str = ""
     """This replica's pod name, its identity among peers; empty: a generated one."""
     resync_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
