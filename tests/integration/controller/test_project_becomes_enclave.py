@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from orchestrator.domain.projects import naming
-from tests.integration.controller.conftest import ControllerCluster
+from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
 
@@ -52,9 +52,9 @@ def managed_versions(kube: Any, project: str) -> dict[str, str]:
     for path in paths:
         for item in _items(kube, path):
             meta = item["metadata"]
-            versions[f"{item.get('kind') or path.split('?')[0].rsplit('/', 1)[1]}/{meta['name']}"] = meta[
-                "resourceVersion"
-            ]
+            versions[
+                f"{item.get('kind') or path.split('?')[0].rsplit('/', 1)[1]}/{meta['name']}"
+            ] = meta["resourceVersion"]
     with kube.http() as client:
         ns = client.get(f"/api/v1/namespaces/{namespace}").json()
     versions["Namespace"] = ns["metadata"]["resourceVersion"]
@@ -120,7 +120,9 @@ def test_a_project_becomes_a_ready_enclave_with_its_hub_running(
     role = vault.auth.kubernetes.read_role(naming.vault_role_name(name))
     assert role["bound_service_account_namespaces"] == [namespace]
     secret = vault.secrets.kv.v2.read_secret_version(
-        path=naming.vault_storage_secret_path(name), mount_point="tre", raise_on_deleted_version=True
+        path=naming.vault_storage_secret_path(name),
+        mount_point="tre",
+        raise_on_deleted_version=True,
     )["data"]["data"]
     assert secret["access_key"] in s3.identities().list_access_keys(
         naming.storage_identity_name(name)
