@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from orchestrator.domain.projects import naming
-from tests.integration.controller.conftest import ControllerCluster
+from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
 RESYNC = 5.0
@@ -54,10 +54,14 @@ def test_deleted_and_edited_network_policies_are_restored_within_one_resync(
 
     projects.wait_for(restored, "the NetworkPolicies to be restored", timeout=RESYNC + 3)
     assert time.monotonic() - tampered <= RESYNC + 3
-    with kube.http() as client:
-        events = client.get(
-            "/api/v1/namespaces/default/events",
-            params={"fieldSelector": f"involvedObject.name={name}"},
-        ).json()["items"]
-    assert "DriftRestored" in {event["reason"] for event in events}
+
+    def reasons() -> set[str]:
+        with kube.http() as client:
+            events = client.get(
+                "/api/v1/namespaces/default/events",
+                params={"fieldSelector": f"involvedObject.name={name}"},
+            ).json()["items"]
+        return {event["reason"] for event in events}
+
+    projects.wait_for(lambda: "DriftRestored" in reasons(), "a DriftRestored event", timeout=10)
     assert projects.status(name)["phase"] == "Ready"
