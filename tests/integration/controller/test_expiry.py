@@ -11,7 +11,7 @@ import hvac.exceptions
 import pytest
 
 from orchestrator.domain.projects import naming
-from tests.integration.controller.conftest import ControllerCluster
+from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
 
