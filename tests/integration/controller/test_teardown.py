@@ -9,7 +9,7 @@ import hvac.exceptions
 import pytest
 
 from orchestrator.domain.projects import naming
-from tests.integration.controller.conftest import ControllerCluster
+from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
 
@@ -53,7 +53,9 @@ def test_deleting_projects_removes_everything_but_the_buckets_their_retention_ke
             vault.auth.kubernetes.read_role(naming.vault_role_name(name))
         with pytest.raises(hvac.exceptions.InvalidPath):
             vault.secrets.kv.v2.read_secret_version(
-                path=naming.vault_storage_secret_path(name), mount_point="tre"
+                path=naming.vault_storage_secret_path(name),
+                mount_point="tre",
+                raise_on_deleted_version=True,
             )
         assert naming.storage_identity_name(name) not in users
         outbox = _bucket_keys(s3, naming.outbox_bucket(name))
