@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.embedded.openbao import OpenBaoPersistent
-from tests.integration.controller.conftest import ControllerCluster, VaultTarget
+from tests.integration.controller.platform import ControllerCluster, VaultTarget
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
 
