@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.controller.conftest import ControllerCluster
+from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
 RECONCILES = "tre_reconcile_duration_seconds_count"

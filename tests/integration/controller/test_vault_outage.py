@@ -11,10 +11,11 @@ from tests.integration.controller.projects import Projects, make_spec, project_n
 
 
 def test_a_vault_outage_is_reported_retried_with_backoff_and_recovered(
+    # First, so that this Vault outlives the operator and the projects it tears down.
+    openbao_persistent_factory: Callable[[], OpenBaoPersistent],
     controller_cluster: ControllerCluster,
     start_operator: Any,
     projects: Projects,
-    openbao_persistent_factory: Callable[[], OpenBaoPersistent],
 ) -> None:
     vault = openbao_persistent_factory()
     operator = start_operator(
