@@ -125,3 +125,13 @@ def test_only_researchers_may_log_in_and_the_airlock_is_a_service() -> None:
     assert config["JupyterHub.services"] == [
         {"name": "airlock", "url": "http://tre-airlock.tre-system.svc:80", "display": True}
     ]
+
+
+def test_user_pods_carry_the_labels_the_network_policies_select() -> None:
+    from orchestrator.domain.projects import naming
+
+    config = run_config()
+    assert config["KubeSpawner.extra_labels"] == {naming.PROJECT_LABEL: "diabetes"}
+    # KubeSpawner labels its pods app.kubernetes.io/component=<component_label>.
+    assert "KubeSpawner.component_label" not in config
+    assert naming.SINGLEUSER_COMPONENT == "singleuser-server"

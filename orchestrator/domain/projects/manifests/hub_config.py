@@ -163,7 +163,8 @@ def hub_settings(enclave: Enclave) -> dict[str, Any]:
         "KubeSpawner.image_pull_policy": "IfNotPresent",
         "KubeSpawner.cmd": ["jupyterhub-singleuser"],
         "KubeSpawner.args": list(SINGLEUSER_ARGS),
-        "KubeSpawner.extra_labels": naming.component_labels(project, naming.SINGLEUSER_COMPONENT),
+        # KubeSpawner adds its own component labels (which the NetworkPolicies select).
+        "KubeSpawner.extra_labels": {naming.PROJECT_LABEL: project},
         "KubeSpawner.uid": WORKSPACE_UID,
         "KubeSpawner.gid": WORKSPACE_UID,
         "KubeSpawner.fs_gid": WORKSPACE_UID,
