@@ -312,7 +312,9 @@ def _start_apiserver(
                 f"--service-account-issuer={plane.api_url}",
                 f"--service-account-key-file={sa_key}",
                 f"--service-account-signing-key-file={sa_key}",
-                "--service-cluster-ip-range=10.0.0.0/24",
+                # Room for the Services of a few hundred projects (three each), as the scale
+                # benchmark creates; a /24 runs out after about eighty.
+                "--service-cluster-ip-range=10.0.0.0/16",
                 # Privileged pods pass validation, so that PodSecurity admission is what rejects them.
                 "--allow-privileged=true",
                 "--profiling=false",
