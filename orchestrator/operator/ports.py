@@ -38,7 +38,7 @@ def make_ports(settings: OperatorSettings, connection: KubernetesConnection) -> 
         ),
         storage=ProjectStore(
             url=settings.s3_url,
-            access_key=settings.s3_access_key,
+            access_key=settings.s3_access_key.get_secret_value(),
             secret_key=settings.s3_secret_key.get_secret_value(),
         ),
         platform=platform,
