@@ -73,16 +73,23 @@ class Controller:
         """Bring ``name`` to its desired state and record the outcome on its status."""
         async with self.lock(name):
             started = time.monotonic()
-            result = await asyncio.to_thread(
-                reconcile_project,
-                name,
-                dict(spec),
-                ports=self.ports,
-                now=self.clock(),
-                previous_phase=status.get("phase"),
-                spec_changed=generation != status.get("observedGeneration"),
-            )
+            try:
+                result = await asyncio.to_thread(
+                    reconcile_project,
+                    name,
+                    dict(spec),
+                    ports=self.ports,
+                    now=self.clock(),
+                    previous_phase=status.get("phase"),
+                    spec_changed=generation != status.get("observedGeneration"),
+                )
+            except Exception:
+                # A refusal (RBAC, validation) or a bug: kopf retries it with its own backoff.
+                self.metrics.reconcile_errors.labels(kind="Unexpected").inc()
+                raise
             self.metrics.reconcile_duration.observe(time.monotonic() - started)
+            for area, seconds in result.timings.items():
+                self.metrics.area_duration.labels(area=area).observe(seconds)
         desired = project_status(result, status, generation=generation, now=self.clock())
         changed = status_patch(status, desired)
         if changed:

@@ -28,6 +28,13 @@ class ControllerMetrics:
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.area_duration = Histogram(
+            "tre_reconcile_area_duration_seconds",
+            "Time one reconcile spent in each area: kubernetes, vault, storage.",
+            ["area"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
         self.reconcile_errors = Counter(
             "tre_reconcile_errors",
             "Reconciles that could not finish, by the dependency that failed.",
