@@ -403,6 +403,9 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
                 # Without an explicit address kwok may serve health and metrics on every interface.
                 f"--server-address=127.0.0.1:{free_port()}",
                 f"--config={plane.binaries.stages}",
+                # The heartbeat stage renews node leases only when kwok holds them; without
+                # leases the node goes NotReady after the grace period and its pods with it.
+                "--node-lease-duration-seconds=40",
             ],
             logs / "kwok.log",
             die_with_parent=True,
