@@ -24,6 +24,7 @@ from urllib.parse import quote
 import httpx
 
 from orchestrator.adapters.kubernetes_connection import KubernetesConnection
+from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, KIND, PLURAL
 
 FIELD_MANAGER = "tre-orchestrator"
 
@@ -42,6 +43,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "Role": ("/apis/rbac.authorization.k8s.io/v1", "roles", True),
     "RoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
     "Deployment": ("/apis/apps/v1", "deployments", True),
+    KIND: (f"/apis/{API_GROUP}/{API_VERSION}", PLURAL, False),
 }
 
 
@@ -182,6 +184,18 @@ class ClusterObjects:
             return False  # already being deleted
         _check(response, f"delete {kind} {name}")
         return True
+
+    def patch_status(
+        self, api_version: str, kind: str, name: str, status: Mapping[str, Any]
+    ) -> None:
+        """Merge ``status`` into the status of a cluster-wide object (its subresource)."""
+        response = self._request(
+            "PATCH",
+            object_path(api_version, kind, name, None) + "/status",
+            body={"status": dict(status)},
+            content_type="application/merge-patch+json",
+        )
+        _check(response, f"update the status of {kind} {name}")
 
     def list_names(
         self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -42,11 +41,4 @@ def run(kubeconfig: Path | None, standalone: bool, verbose: bool) -> None:
             for e in exc.errors()
         )
         raise click.UsageError(f"the operator configuration is incomplete: {problems}") from exc
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # One line per HTTP request would drown the controller's own messages.
-    for noisy in ("httpx", "httpcore", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    run_operator(settings, kubeconfig=kubeconfig, standalone=standalone)
+    run_operator(settings, kubeconfig=kubeconfig, standalone=standalone, verbose=verbose)

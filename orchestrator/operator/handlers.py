@@ -52,6 +52,9 @@ class Controller:
     ports: ProjectPorts
     metrics: ControllerMetrics
     resync_seconds: float
+    write_status: Callable[[str, Mapping[str, Any]], None]
+    """Merge-patches a project's status outside kopf's own handling of the project (for
+    reconciles that watches of its objects trigger)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
@@ -69,6 +72,7 @@ class Controller:
         generation: int | None,
         patch: kopf.Patch,
         retry: int,
+        logger: logging.Logger | logging.LoggerAdapter[Any] = log,
     ) -> None:
         """Bring ``name`` to its desired state and record the outcome on its status."""
         async with self.lock(name):
@@ -98,7 +102,7 @@ class Controller:
         if writes:
             self.metrics.reconcile_writes.inc(writes)
             wrote = [*result.written, *(["status"] if changed else [])]
-            log.info("project %s (%s): wrote %s", name, result.phase, ", ".join(wrote))
+            logger.info("project %s (%s): wrote %s", name, result.phase, ", ".join(wrote))
         self.metrics.set_phase(name, result.phase)
         self._post_changes(body, result, previous_phase=status.get("phase"))
         if result.unavailable:
@@ -106,6 +110,27 @@ class Controller:
             raise kopf.TemporaryError(
                 f"{result.unavailable}: {result.unavailable_message}", delay=backoff(retry)
             )
+
+    async def reconcile_watched(self, project: str, projects: kopf.Index[str, kopf.Body]) -> None:
+        """Reconcile ``project`` because one of its objects changed, then store its status."""
+        for body in projects.get(project, ()):
+            if body.meta.get("deletionTimestamp"):
+                return
+            patch = kopf.Patch()
+            try:
+                await self.reconcile(
+                    name=project,
+                    spec=body.spec,
+                    status=body.status,
+                    body=body,
+                    generation=body.meta.get("generation"),
+                    patch=patch,
+                    retry=0,
+                )
+            except kopf.TemporaryError:
+                return  # the project's own handlers retry with backoff
+            if patch.get("status"):
+                await asyncio.to_thread(self.write_status, project, patch["status"])
 
     def _post_changes(
         self, body: kopf.Body, result: ReconcileResult, previous_phase: str | None
@@ -139,9 +164,16 @@ class Controller:
 def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
     """Register the controller's handlers in ``registry``."""
 
-    @kopf.on.resume(*RESOURCE, registry=registry)
-    @kopf.on.create(*RESOURCE, registry=registry)
-    @kopf.on.update(*RESOURCE, registry=registry, field="spec")
+    @kopf.on.resume(*RESOURCE, registry=registry, id="reconcile")
+    @kopf.on.create(*RESOURCE, registry=registry, id="reconcile")
+    @kopf.on.update(*RESOURCE, registry=registry, id="reconcile", field="spec")
+    @kopf.timer(
+        *RESOURCE,
+        registry=registry,
+        id="resync",
+        interval=controller.resync_seconds,
+        initial_delay=controller.resync_seconds,
+    )
     async def reconcile(
         name: str,
         spec: kopf.Spec,
@@ -149,6 +181,7 @@ def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
         body: kopf.Body,
         meta: kopf.Meta,
         patch: kopf.Patch,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
         **kwargs: Any,
     ) -> None:
         await controller.reconcile(
@@ -159,31 +192,7 @@ def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
             generation=meta.get("generation"),
             patch=patch,
             retry=kwargs.get("retry", 0),
-        )
-
-    @kopf.timer(
-        *RESOURCE,
-        registry=registry,
-        interval=controller.resync_seconds,
-        initial_delay=controller.resync_seconds,
-    )
-    async def resync(
-        name: str,
-        spec: kopf.Spec,
-        status: kopf.Status,
-        body: kopf.Body,
-        meta: kopf.Meta,
-        patch: kopf.Patch,
-        **kwargs: Any,
-    ) -> None:
-        await controller.reconcile(
-            name=name,
-            spec=spec,
-            status=status,
-            body=body,
-            generation=meta.get("generation"),
-            patch=patch,
-            retry=kwargs.get("retry", 0),
+            logger=logger,
         )
 
     @kopf.on.delete(*RESOURCE, registry=registry)
@@ -206,25 +215,36 @@ def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
         labels: kopf.Labels,
         **kwargs: Any,
     ) -> None:
-        projects: kopf.Index[str, kopf.Body] = kwargs["projects"]
         # Deletions and edits by hand are undone at once. ADDED follows the controller's
         # own creations (and the initial listing has no type): nothing to restore there.
         project = labels.get(naming.PROJECT_LABEL)
-        if type not in {"DELETED", "MODIFIED"} or project is None or project not in projects:
+        if type in {"DELETED", "MODIFIED"} and project is not None:
+            await controller.reconcile_watched(project, kwargs["projects"])
+
+    @kopf.on.event(
+        "apps",
+        "v1",
+        "deployments",
+        registry=registry,
+        labels={
+            naming.MANAGED_BY_LABEL: naming.MANAGED_BY,
+            naming.COMPONENT_LABEL: naming.HUB_NAME,
+        },
+    )
+    async def hub_changed(
+        type: str, labels: kopf.Labels, status: kopf.Status, **kwargs: Any
+    ) -> None:
+        # The hub's availability is a condition of the project: report it when it changes
+        # rather than at the next resync.
+        project = labels.get(naming.PROJECT_LABEL)
+        projects: kopf.Index[str, kopf.Body] = kwargs["projects"]
+        if type != "MODIFIED" or project is None:
             return
-        for body in projects[project]:
-            if body.meta.get("deletionTimestamp"):
-                return
-            patch = kopf.Patch()
-            try:
-                await controller.reconcile(
-                    name=project,
-                    spec=body.spec,
-                    status=body.status,
-                    body=body,
-                    generation=body.meta.get("generation"),
-                    patch=patch,
-                    retry=0,
-                )
-            except kopf.TemporaryError:
-                return  # the project's own handlers retry with backoff
+        available = (status.get("availableReplicas") or 0) > 0
+        for body in projects.get(project, ()):
+            conditions = body.status.get("conditions") or []
+            reported = any(
+                c.get("type") == "HubReady" and c.get("status") == "True" for c in conditions
+            )
+            if available != reported:
+                await controller.reconcile_watched(project, projects)

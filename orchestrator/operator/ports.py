@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.adapters.cluster_objects import ClusterObjects, KubernetesUnavailable
-from orchestrator.adapters.kubernetes_connection import KubernetesConnection
 from orchestrator.adapters.project_store import ProjectStore, StorageUnavailable
 from orchestrator.adapters.project_vault import ProjectVault, VaultUnavailable
 from orchestrator.operator.settings import OperatorSettings, make_platform
@@ -16,8 +15,8 @@ def _read(path: Path | None) -> str | None:
     return path.read_text().strip() if path is not None else None
 
 
-def make_ports(settings: OperatorSettings, connection: KubernetesConnection) -> ProjectPorts:
-    """Kubernetes through ``connection``, Vault and storage as the settings say."""
+def make_ports(settings: OperatorSettings, objects: ClusterObjects) -> ProjectPorts:
+    """Kubernetes through ``objects``, Vault and storage as the settings say."""
     platform = make_platform(settings)
 
     def kubernetes_for_vault() -> tuple[str, str | None, str | None]:
@@ -28,7 +27,7 @@ def make_ports(settings: OperatorSettings, connection: KubernetesConnection) -> 
         )
 
     return ProjectPorts(
-        objects=ClusterObjects(connection),
+        objects=objects,
         vault=ProjectVault(
             url=settings.vault_url,
             token=settings.vault_token.get_secret_value(),

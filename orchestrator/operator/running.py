@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
 import kopf
 
+from orchestrator.adapters.cluster_objects import ClusterObjects
 from orchestrator.adapters.kubernetes_connection import KubernetesConnection
-from orchestrator.domain.projects.spec import API_GROUP
+from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, KIND
 from orchestrator.operator.handlers import Controller, register
 from orchestrator.operator.metrics import ControllerMetrics
 from orchestrator.operator.ports import make_ports
@@ -78,15 +80,35 @@ def build_registry(
     return registry
 
 
+def configure_logging(operator: OperatorSettings, *, verbose: bool) -> None:
+    """JSON or plain lines on stderr; kopf adds the object to each line about one."""
+    log_format = kopf.LogFormat.JSON if operator.log_format == "json" else kopf.LogFormat.FULL
+    kopf.configure(verbose=verbose, log_format=log_format, log_refkey="object")
+    # One line per HTTP request would drown the controller's own messages.
+    for noisy in ("httpx", "httpcore", "urllib3", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def run_operator(
-    operator: OperatorSettings, *, kubeconfig: Path | None = None, standalone: bool = False
+    operator: OperatorSettings,
+    *,
+    kubeconfig: Path | None = None,
+    standalone: bool = False,
+    verbose: bool = False,
 ) -> None:
     """Run the controller until SIGTERM or SIGINT; it exits after a graceful stop."""
+    configure_logging(operator, verbose=verbose)
     connection = KubernetesConnection(kubeconfig)
+    objects = ClusterObjects(connection)
+
+    def write_status(project: str, status: Mapping[str, Any]) -> None:
+        objects.patch_status(f"{API_GROUP}/{API_VERSION}", KIND, project, status)
+
     controller = Controller(
-        ports=make_ports(operator, connection),
+        ports=make_ports(operator, objects),
         metrics=ControllerMetrics(),
         resync_seconds=operator.resync_seconds,
+        write_status=write_status,
     )
     priority = peering_priority(operator)
     registry = build_registry(operator, connection, controller)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,9 @@ class OperatorSettings(BaseSettings):
     changed: hand edits (drift) are undone and expiry dates take effect within one period."""
     workers: int = Field(default=16, ge=1, le=256)
     """Projects reconciled at the same time (threads calling Kubernetes, Vault and storage)."""
+    log_format: Literal["json", "plain"] = "json"
+    """json: one JSON object per line, with the project on every line about one (for a
+    log collector); plain: readable text."""
     metrics_host: str = "127.0.0.1"
     """Address the Prometheus metrics server binds to."""
     metrics_port: int = Field(default=9090, ge=0, le=65535)

@@ -189,6 +189,7 @@ class OperatorFactory:
         priority: int | None = None,
         vault: VaultTarget | None = None,
         name: str = "operator",
+        extra_env: dict[str, str] | None = None,
     ) -> RunningOperator:
         vault = vault or self.vault
         metrics_port, health_port = free_port(), free_port()
@@ -196,6 +197,7 @@ class OperatorFactory:
             "TRE_OPERATOR_PEERING": self.cluster.peering,
             "TRE_OPERATOR_POD_NAME": f"{name}-{secrets.token_hex(3)}",
             "TRE_OPERATOR_RESYNC_SECONDS": str(resync_seconds),
+            "TRE_OPERATOR_LOG_FORMAT": "plain",
             "TRE_OPERATOR_METRICS_HOST": "127.0.0.1",
             "TRE_OPERATOR_METRICS_PORT": str(metrics_port),
             "TRE_OPERATOR_HEALTH_HOST": "127.0.0.1",
@@ -220,6 +222,7 @@ class OperatorFactory:
             # The operator finds the cluster through --kubeconfig only.
             "KUBECONFIG": "/nonexistent",
         }
+        env.update(extra_env or {})
         if priority is not None:
             env["TRE_OPERATOR_PRIORITY"] = str(priority)
         argv = [str(Path(sys.executable).parent / "tre"), "operator", "run", "--verbose"]
