@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import httpx
 
@@ -63,6 +63,9 @@ class StorageIdentities:
     admin_secret_key: str = field(repr=False)
     timeout: float = 10.0
     region: str = "us-east-1"
+    client: httpx.Client | None = field(default=None, repr=False)
+    """A client to reuse across calls (pooled connections, one TLS set-up); None: one
+    short-lived client per call."""
 
     def _call(self, action: str, **params: str) -> ET.Element:
         body = urlencode({"Action": action, "Version": IAM_VERSION, **params}).encode()
@@ -76,7 +79,8 @@ class StorageIdentities:
             datetime.now(UTC),
         )
         try:
-            response = httpx.post(endpoint, content=body, headers=headers, timeout=self.timeout)
+            post = self.client.post if self.client is not None else httpx.post
+            response = post(endpoint, content=body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise StorageIdentityError(
                 f"could not reach the storage identity API at {endpoint} for {action}: {exc}"
@@ -111,6 +115,27 @@ class StorageIdentities:
             self._call("DeleteUser", UserName=user)
         except StorageIdentityNotFound:
             return
+
+    def user_exists(self, user: str) -> bool:
+        """Whether ``user`` exists (one lookup, unlike listing every user)."""
+        try:
+            self._call("GetUser", UserName=user)
+        except StorageIdentityNotFound:
+            return False
+        return True
+
+    def get_user_policy(self, user: str, name: str) -> dict[str, Any] | None:
+        """The inline policy ``name`` of ``user``, or None when it has none."""
+        try:
+            root = self._call("GetUserPolicy", UserName=user, PolicyName=name)
+        except StorageIdentityNotFound:
+            return None
+        text = next(iter(_all_text(root, "PolicyDocument")), "")
+        try:
+            document: dict[str, Any] = json.loads(unquote(text)) if text else {}
+        except ValueError:
+            return None
+        return document or None
 
     def list_users(self) -> list[str]:
         return _all_text(self._call("ListUsers"), "UserName")
