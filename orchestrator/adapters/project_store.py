@@ -11,7 +11,6 @@ else the store refuses becomes :class:`StorageRefused`.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import httpx
 import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
@@ -58,7 +58,10 @@ class ProjectStore:
     access_key: str
     secret_key: str = field(repr=False)
     region: str = "us-east-1"
+    iam_timeout: float = 60.0
+    """Identity changes are slow on some stores (SeaweedFS applies them one at a time)."""
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _iam_client: httpx.Client = field(default_factory=httpx.Client, init=False, repr=False)
 
     @property
     def s3(self) -> Minio:
@@ -77,7 +80,14 @@ class ProjectStore:
 
     @property
     def iam(self) -> StorageIdentities:
-        return StorageIdentities(self.url, self.access_key, self.secret_key, region=self.region)
+        return StorageIdentities(
+            self.url,
+            self.access_key,
+            self.secret_key,
+            region=self.region,
+            timeout=self.iam_timeout,
+            client=self._iam_client,
+        )
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:
@@ -104,10 +114,16 @@ class ProjectStore:
     def ensure_identity(self, user: str, policy: Mapping[str, Any]) -> bool:
         iam = self.iam
         wrote = False
-        if user not in self._call("list identities", iam.list_users):
+        if not self._call(f"look up identity {user}", lambda: iam.user_exists(user)):
             self._call(f"create identity {user}", lambda: iam.create_user(user))
             wrote = True
-        current = None if wrote else self._policy(iam, user)
+        current = (
+            None
+            if wrote
+            else self._call(
+                f"read the policy of {user}", lambda: iam.get_user_policy(user, POLICY_NAME)
+            )
+        )
         if current != dict(policy):
             self._call(
                 f"set the policy of {user}",
@@ -115,23 +131,6 @@ class ProjectStore:
             )
             wrote = True
         return wrote
-
-    def _policy(self, iam: StorageIdentities, user: str) -> dict[str, Any] | None:
-        try:
-            root = self._call(
-                f"read the policy of {user}",
-                lambda: iam._call("GetUserPolicy", UserName=user, PolicyName=POLICY_NAME),
-            )
-        except StorageIdentityNotFound:
-            return None
-        for element in root.iter():
-            if element.tag.endswith("PolicyDocument") and element.text:
-                try:
-                    document: dict[str, Any] = json.loads(element.text)
-                except ValueError:
-                    return None
-                return document
-        return None
 
     def access_keys(self, user: str) -> list[str]:
         try:
@@ -153,7 +152,7 @@ class ProjectStore:
 
     def delete_identity(self, user: str) -> bool:
         iam = self.iam
-        if user not in self._call("list identities", iam.list_users):
+        if not self._call(f"look up identity {user}", lambda: iam.user_exists(user)):
             return False
         self._call(f"delete identity {user}", lambda: iam.delete_user(user))
         return True

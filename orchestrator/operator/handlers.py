@@ -19,17 +19,26 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import kopf
 
 from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.conditions import ConditionType, Phase
 from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, PLURAL
 from orchestrator.operator.metrics import ControllerMetrics
 from orchestrator.services.projects.ports import ProjectPorts
-from orchestrator.services.projects.reconciling import reconcile_project, teardown_project
+from orchestrator.services.projects.reconciling import (
+    KUBERNETES,
+    STORAGE,
+    VAULT,
+    reconcile_project,
+    teardown_project,
+)
 from orchestrator.services.projects.results import ReconcileResult
 from orchestrator.services.projects.status import project_status, status_patch
 
@@ -38,6 +47,30 @@ log = logging.getLogger(__name__)
 RESOURCE = (API_GROUP, API_VERSION, PLURAL)
 BACKOFF_SECONDS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 """Delays before retrying a project whose dependency was unavailable, by attempt."""
+
+
+CORE_AREAS = frozenset({KUBERNETES, VAULT})
+STORAGE_AREAS = frozenset({STORAGE})
+
+
+def _storage_ready(status: Mapping[str, Any]) -> bool:
+    return any(
+        c.get("type") == ConditionType.STORAGE_READY and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    )
+
+
+def _combine(core: ReconcileResult, storage: ReconcileResult) -> ReconcileResult:
+    """One result for both passes over a project."""
+    return replace(
+        core,
+        conditions=(*core.conditions, *storage.conditions),
+        written=(*core.written, *storage.written),
+        changes=(*core.changes, *storage.changes),
+        unavailable=core.unavailable or storage.unavailable,
+        unavailable_message=core.unavailable_message or storage.unavailable_message,
+        timings={**core.timings, **storage.timings},
+    )
 
 
 def backoff(retry: int) -> float:
@@ -55,6 +88,10 @@ class Controller:
     write_status: Callable[[str, Mapping[str, Any]], None]
     """Merge-patches a project's status outside kopf's own handling of the project (for
     reconciles that watches of its objects trigger)."""
+    storage_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="storage")
+    )
+    """Where storage reconciles run, apart from the shared threads."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
@@ -74,26 +111,34 @@ class Controller:
         retry: int,
         logger: logging.Logger | logging.LoggerAdapter[Any] = log,
     ) -> None:
-        """Bring ``name`` to its desired state and record the outcome on its status."""
+        """Bring ``name`` to its desired state and record the outcome on its status.
+
+        The cluster and Vault come first, on the shared worker threads; storage after, on
+        its own few threads, because some stores apply identity changes slowly and one at
+        a time. When storage would keep the status waiting, what is known already is
+        stored first, so a project's namespace and hub show Ready while its storage
+        identity is still being made.
+        """
+        previous = status.get("phase")
+        common: dict[str, Any] = {
+            "now": self.clock(),
+            "previous_phase": previous,
+            "spec_changed": generation != status.get("observedGeneration"),
+        }
         async with self.lock(name):
             started = time.monotonic()
-            try:
-                result = await asyncio.to_thread(
-                    reconcile_project,
-                    name,
-                    dict(spec),
-                    ports=self.ports,
-                    now=self.clock(),
-                    previous_phase=status.get("phase"),
-                    spec_changed=generation != status.get("observedGeneration"),
-                )
-            except Exception:
-                # A refusal (RBAC, validation) or a bug: kopf retries it with its own backoff.
-                self.metrics.reconcile_errors.labels(kind="Unexpected").inc()
-                raise
+            core = await self._run(name, spec, areas=CORE_AREAS, **common)
+            if core.phase != Phase.INVALID:
+                interim = project_status(core, status, generation=generation, now=self.clock())
+                early = status_patch(status, interim)
+                if early and not _storage_ready(status):
+                    await asyncio.to_thread(self.write_status, name, early)
+                    status = {**status, **early}
+                storage = await self._run(name, spec, areas=STORAGE_AREAS, storage=True, **common)
+                result = _combine(core, storage)
+            else:
+                result = core
             self.metrics.reconcile_duration.observe(time.monotonic() - started)
-            for area, seconds in result.timings.items():
-                self.metrics.area_duration.labels(area=area).observe(seconds)
         desired = project_status(result, status, generation=generation, now=self.clock())
         changed = status_patch(status, desired)
         if changed:
@@ -102,14 +147,32 @@ class Controller:
         if writes:
             self.metrics.reconcile_writes.inc(writes)
             wrote = [*result.written, *(["status"] if changed else [])]
-            logger.info("project %s (%s): wrote %s", name, result.phase, ", ".join(wrote))
-        self.metrics.set_phase(name, result.phase)
-        self._post_changes(body, result, previous_phase=status.get("phase"))
+            logger.info("project %s (%s): wrote %s", name, desired["phase"], ", ".join(wrote))
+        self.metrics.set_phase(name, desired["phase"])
+        self._post_changes(body, result, previous_phase=previous)
         if result.unavailable:
             self.metrics.reconcile_errors.labels(kind=result.unavailable).inc()
             raise kopf.TemporaryError(
                 f"{result.unavailable}: {result.unavailable_message}", delay=backoff(retry)
             )
+
+    async def _run(
+        self, name: str, spec: Mapping[str, Any], *, storage: bool = False, **options: Any
+    ) -> ReconcileResult:
+        call = partial(reconcile_project, name, dict(spec), ports=self.ports, **options)
+        try:
+            if storage:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self.storage_threads, call)
+            else:
+                result = await asyncio.to_thread(call)
+        except Exception:
+            # A refusal (RBAC, validation) or a bug: kopf retries it with its own backoff.
+            self.metrics.reconcile_errors.labels(kind="Unexpected").inc()
+            raise
+        for area, seconds in result.timings.items():
+            self.metrics.area_duration.labels(area=area).observe(seconds)
+        return result
 
     async def reconcile_watched(self, project: str, projects: kopf.Index[str, kopf.Body]) -> None:
         """Reconcile ``project`` because one of its objects changed, then store its status."""

@@ -109,6 +109,9 @@ def run_operator(
         metrics=ControllerMetrics(),
         resync_seconds=operator.resync_seconds,
         write_status=write_status,
+        storage_threads=ThreadPoolExecutor(
+            max_workers=operator.storage_workers, thread_name_prefix="storage"
+        ),
     )
     priority = peering_priority(operator)
     registry = build_registry(operator, connection, controller)

@@ -91,7 +91,11 @@ class OperatorSettings(BaseSettings):
     """Every project is checked against its desired state this often, even when nothing
     changed: hand edits (drift) are undone and expiry dates take effect within one period."""
     workers: int = Field(default=16, ge=1, le=256)
-    """Projects reconciled at the same time (threads calling Kubernetes, Vault and storage)."""
+    """Projects reconciled at the same time (threads calling Kubernetes and Vault)."""
+    storage_workers: int = Field(default=4, ge=1, le=64)
+    """Projects whose storage (buckets, identity) is reconciled at the same time, on
+    threads of their own: stores that apply identity changes one at a time then hold up
+    only storage, never namespaces and hubs."""
     log_format: Literal["json", "plain"] = "json"
     """json: one JSON object per line, with the project on every line about one (for a
     log collector); plain: readable text."""

@@ -47,6 +47,9 @@ NEVER_PRUNED = frozenset({"Namespace", "Secret", "PersistentVolumeClaim", "Pod"}
 """Kinds left alone when pruning: the namespace is the project itself, the Secret holds
 the hub's token (not desired state), and volumes and pods are also made by the hub for
 members, with the project's labels."""
+KUBERNETES, VAULT, STORAGE = "kubernetes", "vault", "storage"
+AREAS = frozenset({KUBERNETES, VAULT, STORAGE})
+"""What a reconcile covers: the cluster objects, Vault, and object storage."""
 ACCESS_KEY = "access_key"
 SECRET_KEY = "secret_key"
 
@@ -127,13 +130,16 @@ def reconcile_project(
     now: datetime,
     previous_phase: str | None = None,
     spec_changed: bool = False,
+    areas: frozenset[str] = AREAS,
 ) -> ReconcileResult:
     """Make everything ``name`` needs match ``spec``; report phase and conditions.
 
     ``previous_phase`` is the phase last recorded: suspension revokes logins and keys
     once, when a project enters it, rather than on every resync. ``spec_changed`` says
     the spec was edited since the last reconcile, so changed objects are reported as
-    ``Updated`` rather than as drift undone.
+    ``Updated`` rather than as drift undone. ``areas`` limits the run to some of
+    :data:`AREAS` (a caller may run storage, whose identity API can be slow, on its own);
+    the phase then only reflects the conditions of those areas.
     """
     try:
         parsed = parse_project(name, spec)
@@ -152,22 +158,29 @@ def reconcile_project(
     entering = why_suspended is not None and previous_phase != Phase.SUSPENDED
     leaving = why_suspended is None and previous_phase == Phase.SUSPENDED
     run = _Run(ports=ports, project=name, expected=spec_changed or entering or leaving)
-    hub_available = run.guarded(
-        ConditionType.NAMESPACE_READY, lambda: _reconcile_cluster(run, enclave)
-    )
-    run.guarded(ConditionType.VAULT_READY, lambda: _reconcile_vault(run, enclave, revoke=entering))
-    run.guarded(ConditionType.STORAGE_READY, lambda: _reconcile_storage(run, enclave))
+    hub_available = None
+    if KUBERNETES in areas:
+        hub_available = run.guarded(
+            ConditionType.NAMESPACE_READY, lambda: _reconcile_cluster(run, enclave)
+        )
+    if VAULT in areas:
+        run.guarded(
+            ConditionType.VAULT_READY, lambda: _reconcile_vault(run, enclave, revoke=entering)
+        )
+    if STORAGE in areas:
+        run.guarded(ConditionType.STORAGE_READY, lambda: _reconcile_storage(run, enclave))
     if hub_available is not None:
         run.conditions.append(_hub_condition(hub_available, why_suspended))
-    if entering and why_suspended is not None:
+    if KUBERNETES in areas and entering and why_suspended is not None:
         run.changes.append(Change("Suspended", f"Project suspended: {why_suspended}; data kept."))
-    elif leaving:
+    elif KUBERNETES in areas and leaving:
         run.changes.append(Change("Resumed", "Project resumed."))
     conditions = sorted(run.conditions, key=lambda c: CONDITION_TYPES.index(c.type))
     return ReconcileResult(
         phase=phase(conditions, suspended=why_suspended is not None, invalid=False),
         conditions=tuple(conditions),
         message=f"Suspended: {why_suspended}." if why_suspended else "",
+        suspended=why_suspended is not None,
         namespace=enclave.namespace,
         buckets=naming.project_buckets(name),
         written=tuple(run.written),

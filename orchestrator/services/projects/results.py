@@ -33,6 +33,8 @@ class ReconcileResult:
     """The conditions found; none when the spec is invalid (the last ones stay)."""
     message: str = ""
     """What a person should do, when the phase needs it (the problems of an invalid spec)."""
+    suspended: bool = False
+    """Suspended by hand or by expiry."""
     namespace: str | None = None
     buckets: tuple[str, ...] = ()
     written: tuple[str, ...] = ()

@@ -10,7 +10,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from orchestrator.domain.projects.conditions import merge_conditions
+from orchestrator.domain.projects.conditions import (
+    CONDITION_TYPES,
+    Condition,
+    ConditionType,
+    Phase,
+    merge_conditions,
+    phase,
+)
 from orchestrator.services.projects.results import ReconcileResult
 
 
@@ -26,7 +33,7 @@ def project_status(
     for condition in result.conditions:
         conditions = merge_conditions(conditions, condition, now)
     status: dict[str, Any] = {
-        "phase": result.phase,
+        "phase": _phase(result, conditions),
         "message": result.message,
         "conditions": conditions,
         "namespace": result.namespace,
@@ -35,6 +42,18 @@ def project_status(
     if generation is not None:
         status["observedGeneration"] = generation
     return status
+
+
+def _phase(result: ReconcileResult, conditions: list[dict[str, str]]) -> str:
+    """The phase of all the conditions now known, not only those ``result`` covered."""
+    if result.phase == Phase.INVALID:
+        return result.phase
+    known = [
+        Condition(ConditionType(c["type"]), c["status"], c.get("reason", ""))  # type: ignore[arg-type]
+        for c in conditions
+        if c.get("type") in CONDITION_TYPES
+    ]
+    return phase(known, suspended=result.suspended, invalid=False)
 
 
 def status_patch(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
