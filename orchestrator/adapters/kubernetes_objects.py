@@ -93,6 +93,7 @@ KINDS: dict[str, Kind] = {
     "Role": Kind("rbac.authorization.k8s.io/v1", "roles", namespaced=True),
     "RoleBinding": Kind("rbac.authorization.k8s.io/v1", "rolebindings", namespaced=True),
     "ConfigMap": Kind("v1", "configmaps", namespaced=True),
+    "PersistentVolumeClaim": Kind("v1", "persistentvolumeclaims", namespaced=True),
     "Secret": Kind("v1", "secrets", namespaced=True),
     "Service": Kind("v1", "services", namespaced=True),
     "Deployment": Kind("apps/v1", "deployments", namespaced=True),

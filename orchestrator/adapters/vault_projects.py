@@ -191,8 +191,15 @@ class VaultProjects:
         policies: list[str],
         ttl_seconds: int,
         audience: str | None,
+        max_ttl_seconds: int | None = None,
+        no_default_policy: bool = False,
     ) -> bool:
-        """A Kubernetes login role for exactly one ServiceAccount; True when it wrote."""
+        """A Kubernetes login role for exactly one ServiceAccount; True when it wrote.
+
+        ``audience`` is the ``aud`` a login token must carry (None: any). Tokens it issues
+        last ``ttl_seconds``, renewable up to ``max_ttl_seconds`` (None: the mount's
+        default); ``no_default_policy`` leaves Vault's ``default`` policy off them.
+        """
         what = f"writing kubernetes auth role {role}"
         try:
             current = self._client.auth.kubernetes.read_role(
@@ -208,17 +215,24 @@ class VaultProjects:
             and sorted(current.get("token_policies") or []) == sorted(policies)
             and current.get("token_ttl") == ttl_seconds
             and (current.get("audience") or None) == audience
+            and (current.get("token_max_ttl") or None) == max_ttl_seconds
+            and bool(current.get("token_no_default_policy")) == no_default_policy
         ):
             return False
         try:
-            self._client.auth.kubernetes.create_role(
-                role,
-                bound_service_account_names=[service_account],
-                bound_service_account_namespaces=[namespace],
-                policies=policies,
-                ttl=f"{ttl_seconds}s",
-                audience=audience,
-                mount_point=self.kubernetes_mount,
+            # Every field is sent, empty ones included, so a value dropped from the
+            # desired role (an audience, a max TTL) is cleared rather than kept.
+            self._client.write_data(
+                f"auth/{self.kubernetes_mount}/role/{role}",
+                data={
+                    "bound_service_account_names": [service_account],
+                    "bound_service_account_namespaces": [namespace],
+                    "token_policies": policies,
+                    "token_ttl": ttl_seconds,
+                    "token_max_ttl": max_ttl_seconds or 0,
+                    "token_no_default_policy": no_default_policy,
+                    "audience": audience or "",
+                },
             )
         except _ERRORS as exc:
             raise _translate(exc, what) from exc

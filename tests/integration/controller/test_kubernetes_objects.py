@@ -90,6 +90,15 @@ def project_manifests(namespace: str) -> list[dict[str, Any]]:
         },
         {
             "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "hub-data", **meta},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+        {
+            "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": "workspace", **meta},
             "spec": {"selector": pod_labels, "ports": [{"name": "http", "port": 8888}]},

@@ -23,6 +23,7 @@ from tests.integration.controller.conftest import KubernetesAuth, project_name
 
 def _policy_hcl(vault: VaultProjects, project: str) -> str:
     return (
+        f"# Generated for project {project}: read its storage credentials, nothing else.\n"
         f'path "{vault.kv_mount}/data/projects/{project}/storage" {{\n'
         '  capabilities = ["read"]\n'
         "}\n"
@@ -101,6 +102,29 @@ def test_changed_policy_role_and_secret_are_written_again(vault: VaultProjects) 
     )
     assert vault.put_secret(f"projects/{project}/storage", {"access_key": "rotated"}) is True
     assert vault.read_secret(f"projects/{project}/storage") == {"access_key": "rotated"}
+
+
+def test_role_options_are_compared_and_cleared_when_dropped(
+    openbao: OpenBaoDev, vault: VaultProjects
+) -> None:
+    project = project_name()
+    name = f"tre-project-{project}"
+    base = {"service_account": "workspace", "namespace": f"tre-{project}", "policies": [name]}
+    strict = {"max_ttl_seconds": 600, "no_default_policy": True, "audience": "vault"}
+
+    assert vault.ensure_role(name, ttl_seconds=600, **base, **strict) is True  # type: ignore[arg-type]
+    assert vault.ensure_role(name, ttl_seconds=600, **base, **strict) is False  # type: ignore[arg-type]
+    stored = openbao.client().auth.kubernetes.read_role(name, mount_point=vault.kubernetes_mount)
+    assert stored["token_no_default_policy"] is True
+    assert stored["token_max_ttl"] == 600
+    assert stored["audience"] == "vault"
+
+    assert vault.ensure_role(name, ttl_seconds=600, audience=None, **base) is True  # type: ignore[arg-type]
+    assert vault.ensure_role(name, ttl_seconds=600, audience=None, **base) is False  # type: ignore[arg-type]
+    stored = openbao.client().auth.kubernetes.read_role(name, mount_point=vault.kubernetes_mount)
+    assert not stored.get("audience")
+    assert stored["token_max_ttl"] == 0
+    assert stored["token_no_default_policy"] is False
 
 
 def test_missing_secret_reads_as_none(vault: VaultProjects) -> None:

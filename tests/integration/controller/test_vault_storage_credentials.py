@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import hvac
+import hvac.exceptions
 import pytest
 from minio import Minio
 from minio.error import S3Error
@@ -26,6 +27,8 @@ from orchestrator.embedded.seaweedfs import SeaweedFS
 from tests.harness.kubernetes import Kube
 from tests.integration.controller.conftest import KubernetesAuth, project_name
 from tests.integration.controller.polling import eventually
+
+AUDIENCE = "vault"
 
 
 @pytest.fixture
@@ -77,7 +80,9 @@ def provision(
         namespace=namespace,
         policies=[name],
         ttl_seconds=600,
-        audience=None,
+        max_ttl_seconds=600,
+        no_default_policy=True,
+        audience=AUDIENCE,
     )
     # A data manager puts a file in the project's inputs.
     s3.client().put_object(inputs, "cohort.csv", io.BytesIO(b"id,age\n"), length=7)
@@ -87,7 +92,7 @@ def workspace_credentials(
     kube: Kube, openbao: OpenBaoDev, vault: VaultProjects, project: str
 ) -> dict[str, Any]:
     """What the workspace does: log in with its own token and read its storage secret."""
-    jwt = kube.plane.service_account_token(f"tre-{project}", "workspace")
+    jwt = vault_audience_token(kube, f"tre-{project}")
     client = hvac.Client(url=openbao.url)
     client.auth.kubernetes.login(f"tre-project-{project}", jwt, mount_point=vault.kubernetes_mount)
     secret = client.secrets.kv.v2.read_secret_version(
@@ -97,6 +102,19 @@ def workspace_credentials(
     )
     data: dict[str, Any] = secret["data"]["data"]
     return data
+
+
+def vault_audience_token(kube: Kube, namespace: str) -> str:
+    """A token of the ``workspace`` ServiceAccount for audience ``vault``, as the
+    workspace pod's projected volume would hold it."""
+    with kube.http() as http:
+        response = http.post(
+            f"/api/v1/namespaces/{namespace}/serviceaccounts/workspace/token",
+            json={"spec": {"audiences": [AUDIENCE], "expirationSeconds": 600}},
+        )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["status"]["token"]
+    return token
 
 
 def _read(client: Minio, bucket: str, key: str) -> bytes:
@@ -142,6 +160,14 @@ def test_workspace_token_yields_storage_credentials_for_its_own_project_only(
         with pytest.raises(S3Error) as refused:
             action()
         assert refused.value.code == "AccessDenied"
+
+    # A token for the API server's default audience is not accepted by the role.
+    with pytest.raises(hvac.exceptions.VaultError):
+        hvac.Client(url=openbao.url).auth.kubernetes.login(
+            f"tre-project-{mine}",
+            kube.plane.service_account_token(f"tre-{mine}", "workspace"),
+            mount_point=vault.kubernetes_mount,
+        )
 
     # The other project's workspace gets its own, different credentials.
     other = workspace_credentials(kube, openbao, vault, theirs)
