@@ -32,6 +32,10 @@ class StorageIdentityNotFound(StorageIdentityError):
     """The user or key named in the call does not exist."""
 
 
+class StorageIdentityUnavailable(StorageIdentityError):
+    """The identity API could not be reached or failed on its side (5xx): worth a retry."""
+
+
 @dataclass(frozen=True)
 class AccessKeyPair:
     """A newly created access key. The secret is only ever returned once, at creation."""
@@ -82,9 +86,13 @@ class StorageIdentities:
             post = self.client.post if self.client is not None else httpx.post
             response = post(endpoint, content=body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
-            raise StorageIdentityError(
+            raise StorageIdentityUnavailable(
                 f"could not reach the storage identity API at {endpoint} for {action}: {exc}"
             ) from exc
+        if response.status_code >= 500 and not response.content.lstrip().startswith(b"<"):
+            raise StorageIdentityUnavailable(
+                f"{action} at {endpoint} failed on the store's side: HTTP {response.status_code}"
+            )
         try:
             # The document comes from our own storage endpoint, authenticated by signature.
             root = ET.fromstring(response.content)  # noqa: S314
@@ -95,7 +103,11 @@ class StorageIdentities:
         if response.status_code >= 400:
             code = next(iter(_all_text(root, "Code")), "")
             message = next(iter(_all_text(root, "Message")), response.text[:200])
-            error = StorageIdentityNotFound if code == "NoSuchEntity" else StorageIdentityError
+            error: type[StorageIdentityError] = StorageIdentityError
+            if code == "NoSuchEntity":
+                error = StorageIdentityNotFound
+            elif response.status_code >= 500:
+                error = StorageIdentityUnavailable
             raise error(f"{action} was refused ({response.status_code} {code}): {message}")
         return root
 
@@ -124,19 +136,6 @@ class StorageIdentities:
             return False
         return True
 
-    def get_user_policy(self, user: str, name: str) -> dict[str, Any] | None:
-        """The inline policy ``name`` of ``user``, or None when it has none."""
-        try:
-            root = self._call("GetUserPolicy", UserName=user, PolicyName=name)
-        except StorageIdentityNotFound:
-            return None
-        text = next(iter(_all_text(root, "PolicyDocument")), "")
-        try:
-            document: dict[str, Any] = json.loads(unquote(text)) if text else {}
-        except ValueError:
-            return None
-        return document or None
-
     def list_users(self) -> list[str]:
         return _all_text(self._call("ListUsers"), "UserName")
 
@@ -163,3 +162,23 @@ class StorageIdentities:
             PolicyName=name,
             PolicyDocument=json.dumps(document, separators=(",", ":")),
         )
+
+    def get_user_policy(self, user: str, name: str) -> dict[str, Any] | None:
+        """The inline policy ``name`` of ``user`` as a document, or None when it has none.
+
+        AWS returns the document URL-encoded; SeaweedFS returns it as plain JSON. Both are read.
+        """
+        try:
+            root = self._call("GetUserPolicy", UserName=user, PolicyName=name)
+        except StorageIdentityNotFound:
+            return None
+        text = _text(root, "PolicyDocument")
+        if text.lstrip().startswith("%"):
+            text = unquote(text)
+        try:
+            document: dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StorageIdentityError(
+                f"the policy {name} of {user} is not a JSON document: {text[:100]!r}"
+            ) from exc
+        return document
