@@ -34,6 +34,8 @@ import kubernetes.client
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
+from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, KIND, PLURAL
+
 FIELD_MANAGER = "tre-orchestrator"
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -98,6 +100,7 @@ KINDS: dict[str, Kind] = {
     "Service": Kind("v1", "services", namespaced=True),
     "Deployment": Kind("apps/v1", "deployments", namespaced=True),
     "Event": Kind("v1", "events", namespaced=True),
+    KIND: Kind(f"{API_GROUP}/{API_VERSION}", PLURAL, namespaced=False),
 }
 """The kinds the controller manages, by ``kind``."""
 
@@ -273,6 +276,23 @@ class KubernetesObjects:
             raise translate_api_error(exc, "delete", self._describe(kind, name, namespace)) from exc
         self.writes += 1
         return True
+
+    def patch_status(
+        self, kind: str, name: str, status: dict[str, Any], namespace: str | None = None
+    ) -> None:
+        """Merge ``status`` into the object's status subresource (one write)."""
+        path = self._kind(kind).path(namespace, name) + "/status"
+        what = self._describe(kind, name, namespace)
+        try:
+            self._call(
+                "PATCH",
+                path,
+                body={"status": status},
+                content_type="application/merge-patch+json",
+            )
+        except _ERRORS as exc:
+            raise translate_api_error(exc, "update the status of", what) from exc
+        self.writes += 1
 
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
         """Names of the objects of ``kind`` matching ``label_selector``, sorted."""
