@@ -171,7 +171,7 @@ class ProjectStorage:
         """
         what = f"ensuring storage identity {user}"
         try:
-            if user not in self._identities.list_users():
+            if not self._identities.user_exists(user):
                 self._identities.create_user(user)
             current = self._identities.get_user_policy(user, self.policy_name)
             if current != policy_document:
