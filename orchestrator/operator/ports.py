@@ -2,45 +2,63 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from urllib.parse import urlsplit
 
-from orchestrator.adapters.cluster_objects import ClusterObjects, KubernetesUnavailable
-from orchestrator.adapters.project_store import ProjectStore, StorageUnavailable
-from orchestrator.adapters.project_vault import ProjectVault, VaultUnavailable
+import httpx
+import hvac
+from minio import Minio
+
+from orchestrator.adapters.kubernetes_objects import KubernetesObjects, KubernetesUnavailable
+from orchestrator.adapters.project_storage import ProjectStorage, StorageUnavailable
+from orchestrator.adapters.s3_identities import StorageIdentities
+from orchestrator.adapters.vault_projects import VaultProjects, VaultUnavailable
 from orchestrator.operator.settings import OperatorSettings, make_platform
 from orchestrator.services.projects.ports import ProjectPorts
 
+IDENTITY_TIMEOUT = 60.0
+"""Seconds to wait for the store's identity API, which some stores (SeaweedFS) answer
+slowly while they apply other identity changes one at a time."""
 
-def _read(path: Path | None) -> str | None:
-    return path.read_text().strip() if path is not None else None
 
-
-def make_ports(settings: OperatorSettings, objects: ClusterObjects) -> ProjectPorts:
-    """Kubernetes through ``objects``, Vault and storage as the settings say."""
+def make_vault(settings: OperatorSettings) -> VaultProjects:
     platform = make_platform(settings)
+    client = hvac.Client(url=settings.vault_url, token=settings.vault_token.get_secret_value())
+    return VaultProjects(
+        client, kv_mount=platform.vault_kv_mount, kubernetes_mount=platform.vault_kubernetes_mount
+    )
 
-    def kubernetes_for_vault() -> tuple[str, str | None, str | None]:
-        return (
-            settings.vault_kubernetes_host,
-            _read(settings.vault_kubernetes_ca_file),
-            _read(settings.vault_reviewer_token_file),
-        )
 
+def make_storage(settings: OperatorSettings) -> ProjectStorage:
+    parts = urlsplit(settings.s3_url)
+    access_key = settings.s3_access_key.get_secret_value()
+    secret_key = settings.s3_secret_key.get_secret_value()
+    client = Minio(
+        parts.netloc,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=parts.scheme == "https",
+        region="us-east-1",
+    )
+    identities = StorageIdentities(
+        settings.s3_url,
+        access_key,
+        secret_key,
+        timeout=IDENTITY_TIMEOUT,
+        # One pooled client: a client per call would load the CA bundle every time.
+        client=httpx.Client(),
+    )
+    return ProjectStorage(client, identities)
+
+
+def make_ports(
+    settings: OperatorSettings, objects: KubernetesObjects, vault: VaultProjects
+) -> ProjectPorts:
+    """Kubernetes through ``objects``, Vault through ``vault``, storage as the settings say."""
     return ProjectPorts(
         objects=objects,
-        vault=ProjectVault(
-            url=settings.vault_url,
-            token=settings.vault_token.get_secret_value(),
-            kv_mount=platform.vault_kv_mount,
-            auth_mount=platform.vault_kubernetes_mount,
-            kubernetes=kubernetes_for_vault,
-        ),
-        storage=ProjectStore(
-            url=settings.s3_url,
-            access_key=settings.s3_access_key.get_secret_value(),
-            secret_key=settings.s3_secret_key.get_secret_value(),
-        ),
-        platform=platform,
+        vault=vault,
+        storage=make_storage(settings),
+        platform=make_platform(settings),
         unavailable=(
             (KubernetesUnavailable, "KubernetesUnavailable"),
             (VaultUnavailable, "VaultUnavailable"),

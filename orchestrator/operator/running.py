@@ -18,12 +18,13 @@ from typing import Any, cast
 
 import kopf
 
-from orchestrator.adapters.cluster_objects import ClusterObjects
 from orchestrator.adapters.kubernetes_connection import KubernetesConnection
-from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, KIND
+from orchestrator.adapters.kubernetes_objects import KubernetesObjects
+from orchestrator.adapters.vault_projects import VaultFailure, VaultProjects
+from orchestrator.domain.projects.spec import API_GROUP, KIND
 from orchestrator.operator.handlers import Controller, register
 from orchestrator.operator.metrics import ControllerMetrics
-from orchestrator.operator.ports import make_ports
+from orchestrator.operator.ports import make_ports, make_vault
 from orchestrator.operator.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -56,14 +57,46 @@ def kopf_settings(operator: OperatorSettings, *, standalone: bool) -> kopf.Opera
     return settings
 
 
+VAULT_RECHECK_SECONDS = 600.0
+VAULT_RETRY_SECONDS = 10.0
+
+
+def prepare_vault(operator: OperatorSettings, vault: VaultProjects) -> None:
+    """Mount KV v2 and the Kubernetes auth method, and point the latter at the cluster
+    (with the controller's own token as the reviewer); writes only what differs."""
+    vault.ensure_engines()
+    ca = operator.vault_kubernetes_ca_file
+    reviewer = operator.vault_reviewer_token_file
+    vault.configure_kubernetes_auth(
+        operator.vault_kubernetes_host,
+        ca.read_text() if ca else "",
+        reviewer.read_text().strip() if reviewer else "",
+    )
+
+
+async def keep_vault_prepared(operator: OperatorSettings, vault: VaultProjects) -> None:
+    """:func:`prepare_vault` now and every few minutes (a rotated reviewer token, a
+    restored Vault); every few seconds while Vault cannot be reached."""
+    while True:
+        try:
+            await asyncio.to_thread(prepare_vault, operator, vault)
+            delay = VAULT_RECHECK_SECONDS
+        except VaultFailure as exc:
+            log.warning("Vault is not ready for projects: %s; trying again shortly", exc)
+            delay = VAULT_RETRY_SECONDS
+        await asyncio.sleep(delay)
+
+
 def build_registry(
     operator: OperatorSettings,
     connection: KubernetesConnection,
     controller: Controller,
+    vault: VaultProjects,
 ) -> kopf.OperatorRegistry:
     """The handlers, the login with ``connection`` and the start-up configuration."""
     registry = kopf.OperatorRegistry()
     register(registry, controller)
+    background: set[asyncio.Task[None]] = set()
 
     @kopf.on.login(registry=registry)
     def login(**_: Any) -> kopf.ConnectionInfo:
@@ -76,6 +109,16 @@ def build_registry(
             ThreadPoolExecutor(max_workers=operator.workers, thread_name_prefix="reconcile")
         )
         controller.metrics.serve(operator.metrics_host, operator.metrics_port)
+        try:  # before the first reconcile if Vault is there; in the background anyway
+            await asyncio.wait_for(asyncio.to_thread(prepare_vault, operator, vault), 30)
+        except (VaultFailure, TimeoutError) as exc:
+            log.warning("Vault is not ready for projects yet: %s", exc)
+        background.add(loop.create_task(keep_vault_prepared(operator, vault)))
+
+    @kopf.on.cleanup(registry=registry)
+    async def cleanup(**_: Any) -> None:
+        for task in background:
+            task.cancel()
 
     return registry
 
@@ -99,13 +142,14 @@ def run_operator(
     """Run the controller until SIGTERM or SIGINT; it exits after a graceful stop."""
     configure_logging(operator, verbose=verbose)
     connection = KubernetesConnection(kubeconfig)
-    objects = ClusterObjects(connection)
+    objects = KubernetesObjects(connection.api_client())
+    vault = make_vault(operator)
 
     def write_status(project: str, status: Mapping[str, Any]) -> None:
-        objects.patch_status(f"{API_GROUP}/{API_VERSION}", KIND, project, status)
+        objects.patch_status(KIND, project, dict(status))
 
     controller = Controller(
-        ports=make_ports(operator, objects),
+        ports=make_ports(operator, objects, vault),
         metrics=ControllerMetrics(),
         resync_seconds=operator.resync_seconds,
         write_status=write_status,
@@ -114,7 +158,7 @@ def run_operator(
         ),
     )
     priority = peering_priority(operator)
-    registry = build_registry(operator, connection, controller)
+    registry = build_registry(operator, connection, controller, vault)
     health = (
         f"http://{operator.health_host}:{operator.health_port}/healthz"
         if operator.health_port

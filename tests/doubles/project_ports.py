@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestrator.domain.projects import naming
 from orchestrator.domain.projects.platform import Platform
-from orchestrator.services.projects.ports import KeyPair, ProjectPorts
+from orchestrator.services.projects.ports import ProjectPorts
 
 PLATFORM = Platform(
     s3_url="http://storage.test:8333",
@@ -32,16 +32,23 @@ PLATFORM = Platform(
 )
 
 
+@dataclass(frozen=True)
+class KeyPair:
+    access_key: str
+    secret_key: str
+
+
 class VaultDown(Exception):
     """What an unreachable Vault raises in these doubles."""
 
 
-Key = tuple[str, str, str | None, str]
+Key = tuple[str, str | None, str]
+"""(kind, namespace, name)"""
 
 
 @dataclass
 class MemoryCluster:
-    """Objects by (apiVersion, kind, namespace, name); the hub is available once applied."""
+    """Objects by (kind, namespace, name); a Deployment is available once applied."""
 
     objects: dict[Key, dict[str, Any]] = field(default_factory=dict)
     writes: int = 0
@@ -49,41 +56,38 @@ class MemoryCluster:
     @staticmethod
     def key(manifest: Mapping[str, Any]) -> Key:
         meta = manifest["metadata"]
-        return (manifest["apiVersion"], manifest["kind"], meta.get("namespace"), meta["name"])
+        return (manifest["kind"], meta.get("namespace"), meta["name"])
 
-    def apply(self, manifest: Mapping[str, Any]) -> bool:
+    def apply(self, manifest: dict[str, Any]) -> str:
         key = self.key(manifest)
         live = self.objects.get(key)
-        wanted = copy.deepcopy(dict(manifest))
+        wanted = copy.deepcopy(manifest)
         if live is not None and {k: v for k, v in live.items() if k != "status"} == wanted:
-            return False
+            return "unchanged"
         if manifest["kind"] == "Deployment":
             wanted["status"] = {"availableReplicas": manifest["spec"]["replicas"]}
         self.objects[key] = wanted
         self.writes += 1
-        return True
+        return "created" if live is None else "updated"
 
-    def get(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> dict[str, Any] | None:
-        return self.objects.get((api_version, kind, namespace, name))
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        return self.objects.get((kind, namespace, name))
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
-        if self.objects.pop((api_version, kind, namespace, name), None) is None:
+    def delete(self, kind: str, name: str, namespace: str | None = None) -> bool:
+        if self.objects.pop((kind, namespace, name), None) is None:
             return False
         self.writes += 1
         if kind == "Namespace":
-            for key in [k for k in self.objects if k[2] == name]:
+            for key in [k for k in self.objects if k[1] == name]:
                 del self.objects[key]
         return True
 
-    def list_names(
-        self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
-    ) -> list[str]:
+    def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
+        labels = dict(pair.split("=", 1) for pair in label_selector.split(","))
         return [
-            key[3]
+            key[2]
             for key, obj in self.objects.items()
-            if key[:3] == (api_version, kind, namespace)
+            if key[:2] == (kind, namespace)
             and labels.items() <= obj["metadata"].get("labels", {}).items()
         ]
 
@@ -104,39 +108,34 @@ class MemoryVault:
         self.writes += 1
         return True
 
-    def ensure_role(self, name: str, body: Mapping[str, Any]) -> bool:
-        if self.roles.get(name) == dict(body):
+    def ensure_role(self, role: str, **body: Any) -> bool:
+        if self.roles.get(role) == body:
             return False
-        self.roles[name] = dict(body)
+        self.roles[role] = body
         self.writes += 1
         return True
 
     def read_secret(self, path: str) -> dict[str, str] | None:
         return self.secrets.get(path)
 
-    def write_secret(self, path: str, data: Mapping[str, str]) -> None:
+    def put_secret(self, path: str, data: dict[str, str]) -> bool:
+        if self.secrets.get(path) == data:
+            return False
         self.secrets[path] = dict(data)
         self.writes += 1
+        return True
 
-    def revoke_logins(self, role: str) -> int:
+    def revoke_project_logins(self, role: str) -> int:
         revoked = self.logins.pop(role, 0)
         self.writes += int(revoked > 0)
         return revoked
 
-    def delete_role(self, name: str) -> bool:
-        return self._drop(self.roles, name)
-
-    def delete_policy(self, name: str) -> bool:
-        return self._drop(self.policies, name)
-
-    def delete_secret(self, path: str) -> bool:
-        return self._drop(self.secrets, path)
-
-    def _drop(self, table: dict[str, Any], key: str) -> bool:
-        if table.pop(key, None) is None:
-            return False
+    def remove_project(self, policy: str, role: str, secret_path: str) -> None:
+        self.roles.pop(role, None)
+        self.policies.pop(policy, None)
+        self.revoke_project_logins(role)
+        self.secrets.pop(secret_path, None)
         self.writes += 1
-        return True
 
 
 class DownVault(MemoryVault):
@@ -156,49 +155,51 @@ class MemoryStore:
     writes: int = 0
     _serial: itertools.count[int] = field(default_factory=itertools.count)
 
-    def ensure_bucket(self, bucket: str) -> bool:
-        if bucket in self.buckets:
-            return False
-        self.buckets[bucket] = {}
-        self.writes += 1
-        return True
+    def ensure_buckets(self, names: list[str]) -> list[str]:
+        created = [name for name in names if name not in self.buckets]
+        for name in created:
+            self.buckets[name] = {}
+            self.writes += 1
+        return created
 
-    def ensure_identity(self, user: str, policy: Mapping[str, Any]) -> bool:
-        identity = self.identities.setdefault(user, {"policy": None, "keys": {}})
-        if identity["policy"] == dict(policy):
-            return False
-        identity["policy"] = dict(policy)
-        self.writes += 1
-        return True
-
-    def access_keys(self, user: str) -> list[str]:
-        return list(self.identities.get(user, {}).get("keys", {}))
-
-    def create_access_key(self, user: str) -> KeyPair:
+    def _new_key(self, user: str) -> KeyPair:
         pair = KeyPair(f"AK{next(self._serial)}", "secret")
         self.identities[user]["keys"][pair.access_key] = pair.secret_key
         self.writes += 1
         return pair
 
-    def delete_access_key(self, user: str, access_key: str) -> None:
-        del self.identities[user]["keys"][access_key]
-        self.writes += 1
+    def ensure_identity(self, user: str, policy_document: dict[str, Any]) -> KeyPair | None:
+        identity = self.identities.setdefault(user, {"policy": None, "keys": {}})
+        if identity["policy"] != policy_document:
+            identity["policy"] = dict(policy_document)
+            self.writes += 1
+        return None if identity["keys"] else self._new_key(user)
 
-    def delete_identity(self, user: str) -> bool:
-        if self.identities.pop(user, None) is None:
-            return False
-        self.writes += 1
-        return True
+    def access_keys(self, user: str) -> list[str]:
+        return list(self.identities.get(user, {}).get("keys", {}))
 
-    def retire_bucket(self, bucket: str, retention: str) -> bool:
-        if retention == "keep" or bucket not in self.buckets:
-            return False
-        objects = self.buckets.pop(bucket)
-        if retention == "archive":
-            archive = self.buckets.setdefault("tre-archive", {})
-            archive.update({f"{bucket}/{key}": data for key, data in objects.items()})
-        self.writes += 1
-        return True
+    def replace_access_keys(self, user: str) -> KeyPair:
+        self.identities[user]["keys"].clear()
+        return self._new_key(user)
+
+    def revoke_identity(self, user: str) -> None:
+        if self.identities.pop(user, None) is not None:
+            self.writes += 1
+
+    def retire_buckets(self, names: list[str], retention: Any, archive_bucket: str) -> list[str]:
+        if retention == "keep":
+            return []
+        removed = []
+        for bucket in names:
+            if bucket not in self.buckets:
+                continue
+            objects = self.buckets.pop(bucket)
+            if retention == "archive":
+                archive = self.buckets.setdefault(archive_bucket, {})
+                archive.update({f"{bucket}/{key}": data for key, data in objects.items()})
+            removed.append(bucket)
+            self.writes += 1
+        return removed
 
 
 def make_ports(
@@ -216,4 +217,4 @@ def make_ports(
 
 
 def hub_key(project: str) -> Key:
-    return ("apps/v1", "Deployment", naming.namespace_name(project), naming.HUB_NAME)
+    return ("Deployment", naming.namespace_name(project), naming.HUB_NAME)

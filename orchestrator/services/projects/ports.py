@@ -8,7 +8,7 @@ a server error: the use cases turn that into a condition and a retry, never a cr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,57 +16,64 @@ from orchestrator.domain.projects.platform import Platform
 
 
 class ClusterObjects(Protocol):
-    """Objects in the Kubernetes API, addressed by apiVersion, kind, namespace and name."""
+    """Objects in the Kubernetes API, addressed by kind, namespace and name
+    (:class:`~orchestrator.adapters.kubernetes_objects.KubernetesObjects`)."""
 
-    def apply(self, manifest: Mapping[str, Any]) -> bool:
-        """Make the live object match ``manifest`` (create or update); True if it wrote."""
+    def apply(self, manifest: dict[str, Any]) -> str:
+        """Make the live object match; "created", "updated" or "unchanged" (no write)."""
         ...
 
-    def get(
-        self, api_version: str, kind: str, name: str, namespace: str | None = None
-    ) -> dict[str, Any] | None:
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The live object, or None when there is none."""
         ...
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
-        """Delete the object; True if there was one."""
+    def delete(self, kind: str, name: str, namespace: str | None = None) -> bool:
+        """Delete the object; False when it was already gone."""
         ...
 
-    def list_names(
-        self, api_version: str, kind: str, namespace: str, labels: Mapping[str, str]
-    ) -> list[str]:
-        """Names of the objects of ``kind`` in ``namespace`` carrying all ``labels``."""
+    def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
+        """Names of the objects of ``kind`` matching ``label_selector``."""
         ...
 
 
 class ProjectVault(Protocol):
-    """Vault's view of a project: its policy, its Kubernetes login role, its KV secret."""
+    """A project's policy, login role and KV secret
+    (:class:`~orchestrator.adapters.vault_projects.VaultProjects`)."""
 
     def ensure_policy(self, name: str, hcl: str) -> bool:
         """Create or update the policy; True if it wrote."""
         ...
 
-    def ensure_role(self, name: str, body: Mapping[str, Any]) -> bool:
-        """Create or update the Kubernetes-auth role with ``body``; True if it wrote."""
+    def ensure_role(
+        self,
+        role: str,
+        *,
+        service_account: str,
+        namespace: str,
+        policies: list[str],
+        ttl_seconds: int,
+        audience: str | None,
+        max_ttl_seconds: int | None = None,
+        no_default_policy: bool = False,
+    ) -> bool:
+        """Create or update the Kubernetes login role; True if it wrote."""
         ...
 
     def read_secret(self, path: str) -> dict[str, str] | None:
         """The KV secret at ``path``, or None."""
         ...
 
-    def write_secret(self, path: str, data: Mapping[str, str]) -> None:
-        """Write the KV secret at ``path`` (a new version)."""
+    def put_secret(self, path: str, data: dict[str, str]) -> bool:
+        """Write the KV secret unless it already holds ``data``; True if it wrote."""
         ...
 
-    def revoke_logins(self, role: str) -> int:
+    def revoke_project_logins(self, role: str) -> int:
         """Revoke every token issued through ``role``; how many were revoked."""
         ...
 
-    def delete_role(self, name: str) -> bool: ...
-
-    def delete_policy(self, name: str) -> bool: ...
-
-    def delete_secret(self, path: str) -> bool: ...
+    def remove_project(self, policy: str, role: str, secret_path: str) -> None:
+        """Remove role, policy, live logins and secret (what is gone already is skipped)."""
+        ...
 
 
 class AccessKey(Protocol):
@@ -79,37 +86,28 @@ class AccessKey(Protocol):
     def secret_key(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class KeyPair:
-    """A plain :class:`AccessKey`."""
-
-    access_key: str
-    secret_key: str
-
-
 class ProjectStore(Protocol):
-    """Object storage: a project's buckets and its storage identity."""
+    """A project's buckets and storage identity
+    (:class:`~orchestrator.adapters.project_storage.ProjectStorage`)."""
 
-    def ensure_bucket(self, bucket: str) -> bool:
-        """Create the bucket if missing; True if it did."""
+    def ensure_buckets(self, names: list[str]) -> list[str]:
+        """Create the missing buckets; those it created."""
         ...
 
-    def ensure_identity(self, user: str, policy: Mapping[str, Any]) -> bool:
-        """Create the identity and set its bucket policy; True if it wrote."""
+    def ensure_identity(self, user: str, policy_document: dict[str, Any]) -> AccessKey | None:
+        """Make the identity exist with that policy and one key; the key only if it made one."""
         ...
 
-    def access_keys(self, user: str) -> list[str]:
-        """The identity's access key ids (empty when it has none or does not exist)."""
+    def replace_access_keys(self, user: str) -> AccessKey:
+        """Delete every key of ``user`` and create a new one."""
         ...
 
-    def create_access_key(self, user: str) -> AccessKey: ...
+    def revoke_identity(self, user: str) -> None:
+        """Delete the identity and its keys (a missing one is not an error)."""
+        ...
 
-    def delete_access_key(self, user: str, access_key: str) -> None: ...
-
-    def delete_identity(self, user: str) -> bool: ...
-
-    def retire_bucket(self, bucket: str, retention: str) -> bool:
-        """keep: leave it; archive: move its objects aside; delete: empty and remove it."""
+    def retire_buckets(self, names: list[str], retention: Any, archive_bucket: str) -> list[str]:
+        """keep, archive (into ``archive_bucket``) or delete the buckets; those removed."""
         ...
 
 

@@ -50,6 +50,8 @@ members, with the project's labels."""
 KUBERNETES, VAULT, STORAGE = "kubernetes", "vault", "storage"
 AREAS = frozenset({KUBERNETES, VAULT, STORAGE})
 """What a reconcile covers: the cluster objects, Vault, and object storage."""
+ARCHIVE_BUCKET = "tre-archive"
+"""Where archived projects' buckets are copied, under ``<bucket>/``."""
 ACCESS_KEY = "access_key"
 SECRET_KEY = "secret_key"
 
@@ -165,10 +167,14 @@ def reconcile_project(
         )
     if VAULT in areas:
         run.guarded(
-            ConditionType.VAULT_READY, lambda: _reconcile_vault(run, enclave, revoke=entering)
+            ConditionType.VAULT_READY,
+            lambda: _reconcile_vault(run, enclave, entering_suspension=entering),
         )
     if STORAGE in areas:
-        run.guarded(ConditionType.STORAGE_READY, lambda: _reconcile_storage(run, enclave))
+        run.guarded(
+            ConditionType.STORAGE_READY,
+            lambda: _reconcile_storage(run, enclave, entering_suspension=entering),
+        )
     if hub_available is not None:
         run.conditions.append(_hub_condition(hub_available, why_suspended))
     if KUBERNETES in areas and entering and why_suspended is not None:
@@ -200,28 +206,33 @@ def _hub_condition(available: int, why_suspended: str | None) -> Condition:
     return Condition(hub, "Unknown", "Starting", "Waiting for the hub to become available.")
 
 
+def _changed(outcome: str | bool) -> bool:
+    """Whether an adapter call wrote: applies say "created"/"updated"/"unchanged"."""
+    return outcome not in ("unchanged", False)
+
+
 def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
     """Apply every desired object, create the hub Secret once, prune what is no longer
     desired; return the hub's available replicas."""
     objects = run.ports.objects
     namespace = enclave.namespace
-    with run.area("kubernetes"):
-        existed = objects.get("v1", "Namespace", namespace) is not None
+    with run.area(KUBERNETES):
+        existed = objects.get("Namespace", namespace) is not None
         desired = desired_objects(
             enclave.spec, enclave.project, enclave.platform, suspended=enclave.suspended
         )
         restored = [
             _describe(manifest)
             for manifest in desired
-            if run.wrote(objects.apply(manifest), _describe(manifest))
+            if run.wrote(_changed(objects.apply(manifest)), _describe(manifest))
         ]
-        if objects.get("v1", "Secret", naming.HUB_SECRET, namespace) is None:
+        if objects.get("Secret", naming.HUB_SECRET, namespace) is None:
             run.wrote(
-                objects.apply(make_hub_secret(enclave, secrets.token_hex(32))),
+                _changed(objects.apply(make_hub_secret(enclave, secrets.token_hex(32)))),
                 f"Secret/{naming.HUB_SECRET}",
             )
         pruned = _prune(run, enclave, desired)
-        hub = objects.get("apps/v1", "Deployment", naming.HUB_NAME, namespace) or {}
+        hub = objects.get("Deployment", naming.HUB_NAME, namespace) or {}
     if not existed:
         run.changes.append(Change("Created", f"Enclave created in namespace {namespace}."))
     elif restored or pruned:
@@ -247,97 +258,100 @@ def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
 
 
 def _prune(run: _Run, enclave: Enclave, desired: list[dict[str, Any]]) -> list[str]:
-    wanted: dict[tuple[str, str], set[str]] = {}
+    wanted: dict[str, set[str]] = {}
     for manifest in desired:
         if manifest["kind"] not in NEVER_PRUNED:
-            key = (manifest["apiVersion"], manifest["kind"])
-            wanted.setdefault(key, set()).add(manifest["metadata"]["name"])
-    labels = naming.project_labels(enclave.project)
+            wanted.setdefault(manifest["kind"], set()).add(manifest["metadata"]["name"])
+    selector = ",".join(f"{k}={v}" for k, v in naming.project_labels(enclave.project).items())
     pruned = []
-    for (api_version, kind), names in wanted.items():
-        for live in run.ports.objects.list_names(api_version, kind, enclave.namespace, labels):
+    for kind, names in wanted.items():
+        for live in run.ports.objects.list_names(kind, enclave.namespace, selector):
             if live not in names and run.wrote(
-                run.ports.objects.delete(api_version, kind, live, enclave.namespace),
+                run.ports.objects.delete(kind, live, enclave.namespace),
                 f"{kind}/{live} (pruned)",
             ):
                 pruned.append(f"{kind}/{live}")
     return pruned
 
 
-def _reconcile_vault(run: _Run, enclave: Enclave, *, revoke: bool) -> None:
+def _reconcile_vault(run: _Run, enclave: Enclave, *, entering_suspension: bool) -> None:
     vault = run.ports.vault
     project = enclave.project
-    policy = naming.vault_policy_name(project)
-    with run.area("vault"):
+    policy, role = naming.vault_policy_name(project), naming.vault_role_name(project)
+    path = naming.vault_storage_secret_path(project)
+    if enclave.suspended:
+        # Once, on the way in: no role to log in with, no policy, no live tokens, no key.
+        if entering_suspension:
+            with run.area(VAULT):
+                vault.remove_project(policy, role, path)
+                run.wrote(True, "Vault role, policy, logins and secret (removed)")
+        run.conditions.append(
+            Condition(ConditionType.VAULT_READY, "False", "Suspended", "No logins while suspended.")
+        )
+        return
+    body = make_vault_role(project, enclave.platform)
+    with run.area(VAULT):
         hcl = make_vault_policy(project, enclave.platform)
         run.wrote(vault.ensure_policy(policy, hcl), f"Vault policy {policy}")
-        if enclave.suspended:
-            run.wrote(vault.delete_role(naming.vault_role_name(project)), "Vault role (removed)")
-            if revoke:
-                run.wrote(
-                    vault.revoke_logins(naming.vault_role_name(project)) > 0,
-                    "Vault logins (revoked)",
-                )
-        else:
-            role = make_vault_role(project, enclave.platform)
-            run.wrote(vault.ensure_role(naming.vault_role_name(project), role), "Vault role")
-    if enclave.suspended:
-        ready = Condition(
-            ConditionType.VAULT_READY, "False", "Suspended", "No logins while suspended."
+        wrote_role = vault.ensure_role(
+            role,
+            service_account=body["bound_service_account_names"][0],
+            namespace=body["bound_service_account_namespaces"][0],
+            policies=list(body["token_policies"]),
+            ttl_seconds=int(body["token_ttl"]),
+            audience=body.get("audience") or None,
+            max_ttl_seconds=body.get("token_max_ttl") or None,
+            no_default_policy=bool(body.get("token_no_default_policy")),
         )
-    else:
-        ready = Condition(
+        run.wrote(wrote_role, f"Vault role {role}")
+    run.conditions.append(
+        Condition(
             ConditionType.VAULT_READY, "True", "Configured", f"Policy and login role {policy}."
         )
-    run.conditions.append(ready)
+    )
 
 
-def _reconcile_storage(run: _Run, enclave: Enclave) -> None:
+def _reconcile_storage(run: _Run, enclave: Enclave, *, entering_suspension: bool) -> None:
     storage, vault = run.ports.storage, run.ports.vault
     project = enclave.project
     user = naming.storage_identity_name(project)
     path = naming.vault_storage_secret_path(project)
-    with run.area("storage"):
-        for bucket in naming.project_buckets(project):
-            run.wrote(storage.ensure_bucket(bucket), f"bucket {bucket}")
-        policy = make_project_storage_policy(project, enclave.spec)
-        run.wrote(storage.ensure_identity(user, policy), f"storage identity {user}")
-        keys = storage.access_keys(user)
+    buckets = list(naming.project_buckets(project))
+    with run.area(STORAGE):
+        for bucket in storage.ensure_buckets(buckets):
+            run.wrote(True, f"bucket {bucket}")
     if enclave.suspended:
-        with run.area("storage"):
-            for key in keys:
-                storage.delete_access_key(user, key)
-                run.wrote(True, f"access key {key} (revoked)")
+        # The identity goes (its keys with it); the buckets and their data stay.
+        if entering_suspension:
+            with run.area(STORAGE):
+                storage.revoke_identity(user)
+                run.wrote(True, f"storage identity {user} (revoked)")
         run.conditions.append(
             Condition(
                 ConditionType.STORAGE_READY, "False", "Suspended", "Access keys revoked; data kept."
             )
         )
         return
-    with run.area("vault"):
-        stored = vault.read_secret(path) or {}
-    if stored.get(ACCESS_KEY) not in keys:
-        # No usable key in Vault (a new identity, a resumed project, or a key lost when
-        # Vault was down): issue one, store it, then retire every other.
-        with run.area("storage"):
-            pair = storage.create_access_key(user)
-            run.wrote(True, f"access key {pair.access_key}")
-        with run.area("vault"):
-            vault.write_secret(path, {ACCESS_KEY: pair.access_key, SECRET_KEY: pair.secret_key})
-            run.wrote(True, "Vault storage secret")
-        keys = [pair.access_key, *keys]
-        stored = {ACCESS_KEY: pair.access_key}
-    with run.area("storage"):
-        for key in keys:
-            if key != stored.get(ACCESS_KEY):
-                storage.delete_access_key(user, key)
-                run.wrote(True, f"access key {key} (retired)")
+    with run.area(STORAGE):
+        pair = storage.ensure_identity(user, make_project_storage_policy(project, enclave.spec))
+    if pair is None:
+        with run.area(VAULT):
+            stored = vault.read_secret(path)
+        if stored is None:
+            # A key was made but never stored (Vault was down then): replace it.
+            with run.area(STORAGE):
+                pair = storage.replace_access_keys(user)
+    if pair is not None:
+        run.wrote(True, f"access key {pair.access_key}")
+        with run.area(VAULT):
+            secret = {ACCESS_KEY: pair.access_key, SECRET_KEY: pair.secret_key}
+            run.wrote(vault.put_secret(path, secret), "Vault storage secret")
     run.conditions.append(
         Condition(
             ConditionType.STORAGE_READY,
             "True",
             "Provisioned",
-            f"Buckets {', '.join(naming.project_buckets(project))}; identity {user}.",
+            f"Buckets {', '.join(buckets)}; identity {user}.",
         )
     )
 
@@ -352,22 +366,18 @@ def teardown_project(name: str, spec: Mapping[str, Any], *, ports: ProjectPorts)
         log.warning("project %s: spec invalid at deletion, keeping its buckets", name)
     run = _Run(ports=ports, project=name)
     role, policy = naming.vault_role_name(name), naming.vault_policy_name(name)
+    buckets = list(naming.project_buckets(name))
     try:
-        with run.area("vault"):
-            run.wrote(ports.vault.delete_role(role), "Vault role")
-            run.wrote(ports.vault.revoke_logins(role) > 0, "Vault logins")
-            run.wrote(ports.vault.delete_policy(policy), "Vault policy")
-            run.wrote(
-                ports.vault.delete_secret(naming.vault_storage_secret_path(name)), "Vault secret"
-            )
-        with run.area("storage"):
-            run.wrote(ports.storage.delete_identity(naming.storage_identity_name(name)), "identity")
-            for bucket in naming.project_buckets(name):
-                run.wrote(ports.storage.retire_bucket(bucket, retention), f"bucket {bucket}")
-        with run.area("kubernetes"):
-            run.wrote(
-                ports.objects.delete("v1", "Namespace", naming.namespace_name(name)), "namespace"
-            )
+        with run.area(VAULT):
+            ports.vault.remove_project(policy, role, naming.vault_storage_secret_path(name))
+            run.wrote(True, "Vault role, policy, logins and secret")
+        with run.area(STORAGE):
+            ports.storage.revoke_identity(naming.storage_identity_name(name))
+            run.wrote(True, "storage identity")
+            for bucket in ports.storage.retire_buckets(buckets, retention, ARCHIVE_BUCKET):
+                run.wrote(True, f"bucket {bucket}")
+        with run.area(KUBERNETES):
+            run.wrote(ports.objects.delete("Namespace", naming.namespace_name(name)), "namespace")
     except _Unavailable as exc:
         return TeardownResult(
             writes=run.writes, unavailable=exc.reason, unavailable_message=str(exc)

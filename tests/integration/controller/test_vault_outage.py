@@ -33,7 +33,8 @@ def test_a_vault_outage_is_reported_retried_with_backoff_and_recovered(
     )
     condition = projects.condition(name, "VaultReady")
     assert condition["status"] == "False"
-    assert vault.url.removeprefix("http://") in condition["message"]
+    assert "Vault is unavailable" in condition["message"]
+    assert str(vault.port) in condition["message"]
     assert projects.status(name)["phase"] == "Degraded"
     # The other areas stay as they were: only Vault is down.
     assert projects.condition(name, "NamespaceReady")["status"] == "True"

@@ -71,7 +71,7 @@ def test_a_deleted_network_policy_is_restored_and_reported() -> None:
     cluster = MemoryCluster()
     ports = make_ports(cluster=cluster)
     reconcile_project("gen", spec(), ports=ports, now=NOW)
-    policy = next(k for k in cluster.objects if k[1] == "NetworkPolicy")
+    policy = next(k for k in cluster.objects if k[0] == "NetworkPolicy")
     del cluster.objects[policy]
 
     result = reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Ready")
@@ -79,7 +79,7 @@ def test_a_deleted_network_policy_is_restored_and_reported() -> None:
     assert policy in cluster.objects
     assert result.writes == 1
     assert [c.reason for c in result.changes] == ["DriftRestored"]
-    assert f"NetworkPolicy/{policy[3]}" in result.changes[0].message
+    assert f"NetworkPolicy/{policy[2]}" in result.changes[0].message
 
 
 def test_objects_no_longer_desired_are_pruned_but_member_volumes_are_not() -> None:
@@ -88,7 +88,7 @@ def test_objects_no_longer_desired_are_pruned_but_member_volumes_are_not() -> No
     reconcile_project("gen", spec(), ports=ports, now=NOW)
     labels = naming.project_labels("gen")
     for kind in ("ConfigMap", "PersistentVolumeClaim"):
-        cluster.objects[("v1", kind, "tre-gen", "stale")] = {
+        cluster.objects[(kind, "tre-gen", "stale")] = {
             "apiVersion": "v1",
             "kind": kind,
             "metadata": {"name": "stale", "namespace": "tre-gen", "labels": labels},
@@ -96,8 +96,8 @@ def test_objects_no_longer_desired_are_pruned_but_member_volumes_are_not() -> No
 
     reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Ready")
 
-    assert ("v1", "ConfigMap", "tre-gen", "stale") not in cluster.objects
-    assert ("v1", "PersistentVolumeClaim", "tre-gen", "stale") in cluster.objects
+    assert ("ConfigMap", "tre-gen", "stale") not in cluster.objects
+    assert ("PersistentVolumeClaim", "tre-gen", "stale") in cluster.objects
 
 
 def test_an_invalid_spec_is_reported_and_nothing_is_touched() -> None:
@@ -130,7 +130,8 @@ def test_an_expired_project_is_suspended_once_and_keeps_its_data() -> None:
     assert cluster.objects[hub_key("gen")]["spec"]["replicas"] == 0
     assert vault.logins == {}
     assert naming.vault_role_name("gen") not in vault.roles
-    assert storage.access_keys(naming.storage_identity_name("gen")) == []
+    assert naming.vault_storage_secret_path("gen") not in vault.secrets
+    assert naming.storage_identity_name("gen") not in storage.identities
     assert storage.buckets[naming.outbox_bucket("gen")] == {"result.csv": b"1,2"}
     again = reconcile_project("gen", expiring, ports=ports, now=later, previous_phase="Suspended")
     assert again.writes == 0
