@@ -94,6 +94,11 @@ class Controller:
     """Where storage reconciles run, apart from the shared threads."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _storage_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _known: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The status this controller last stored per project while passes overlap (a hub
+    becoming available while storage is still being made), so they build on each other's."""
+    _in_flight: dict[str, int] = field(default_factory=dict)
 
     def lock(self, project: str) -> asyncio.Lock:
         """Serialises the handlers of one project (a timer and an update may overlap)."""
@@ -125,24 +130,56 @@ class Controller:
             "previous_phase": previous,
             "spec_changed": generation != status.get("observedGeneration"),
         }
+        self._in_flight[name] = self._in_flight.get(name, 0) + 1
+        try:
+            await self._reconcile(
+                name, spec, status, body, generation, patch, retry, logger, common
+            )
+        finally:
+            self._in_flight[name] -= 1
+            if not self._in_flight[name]:
+                # Nothing overlaps any more: the next pass starts from what kopf shows.
+                del self._in_flight[name]
+                self._known.pop(name, None)
+
+    async def _reconcile(
+        self,
+        name: str,
+        spec: Mapping[str, Any],
+        status: Mapping[str, Any],
+        body: kopf.Body,
+        generation: int | None,
+        patch: kopf.Patch,
+        retry: int,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        common: dict[str, Any],
+    ) -> None:
+        previous = common["previous_phase"]
+        started = time.monotonic()
         async with self.lock(name):
-            started = time.monotonic()
             core = await self._run(name, spec, areas=CORE_AREAS, **common)
             if core.phase != Phase.INVALID:
-                interim = project_status(core, status, generation=generation, now=self.clock())
-                early = status_patch(status, interim)
-                if early and not _storage_ready(status):
+                base = self._known.get(name, status)
+                interim = project_status(core, base, generation=generation, now=self.clock())
+                early = status_patch(base, interim)
+                if early and not _storage_ready(base):
                     await asyncio.to_thread(self.write_status, name, early)
-                    status = {**status, **early}
+                    self._known[name] = {**base, **early}
+        result = core
+        storage_lock = self._storage_locks.setdefault(name, asyncio.Lock())
+        # A storage pass already running for this project reports for itself; the cluster
+        # side (a hub that became available, a restored policy) need not wait for it.
+        if core.phase != Phase.INVALID and not storage_lock.locked():
+            async with storage_lock:
                 storage = await self._run(name, spec, areas=STORAGE_AREAS, storage=True, **common)
-                result = _combine(core, storage)
-            else:
-                result = core
-            self.metrics.reconcile_duration.observe(time.monotonic() - started)
+            result = _combine(core, storage)
+        self.metrics.reconcile_duration.observe(time.monotonic() - started)
+        status = self._known.get(name, status)
         desired = project_status(result, status, generation=generation, now=self.clock())
         changed = status_patch(status, desired)
         if changed:
             patch.setdefault("status", {}).update(changed)
+        self._known[name] = {**status, **desired}
         writes = result.writes + (1 if changed else 0)
         if writes:
             self.metrics.reconcile_writes.inc(writes)
@@ -221,7 +258,8 @@ class Controller:
                 f"{result.unavailable}: {result.unavailable_message}", delay=backoff(retry)
             )
         self.metrics.set_phase(name, None)
-        self._locks.pop(name, None)
+        for table in (self._locks, self._storage_locks, self._known):
+            table.pop(name, None)
 
 
 def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
