@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import httpx
 
@@ -30,6 +30,10 @@ class StorageIdentityError(RuntimeError):
 
 class StorageIdentityNotFound(StorageIdentityError):
     """The user or key named in the call does not exist."""
+
+
+class StorageIdentityUnavailable(StorageIdentityError):
+    """The identity API could not be reached or failed on its side (5xx): worth a retry."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class StorageIdentities:
     admin_secret_key: str = field(repr=False)
     timeout: float = 10.0
     region: str = "us-east-1"
+    client: httpx.Client | None = field(default=None, repr=False)
+    """A client to reuse across calls (pooled connections, one TLS set-up); None: one
+    short-lived client per call."""
 
     def _call(self, action: str, **params: str) -> ET.Element:
         body = urlencode({"Action": action, "Version": IAM_VERSION, **params}).encode()
@@ -76,11 +83,16 @@ class StorageIdentities:
             datetime.now(UTC),
         )
         try:
-            response = httpx.post(endpoint, content=body, headers=headers, timeout=self.timeout)
+            post = self.client.post if self.client is not None else httpx.post
+            response = post(endpoint, content=body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
-            raise StorageIdentityError(
+            raise StorageIdentityUnavailable(
                 f"could not reach the storage identity API at {endpoint} for {action}: {exc}"
             ) from exc
+        if response.status_code >= 500 and not response.content.lstrip().startswith(b"<"):
+            raise StorageIdentityUnavailable(
+                f"{action} at {endpoint} failed on the store's side: HTTP {response.status_code}"
+            )
         try:
             # The document comes from our own storage endpoint, authenticated by signature.
             root = ET.fromstring(response.content)  # noqa: S314
@@ -91,7 +103,11 @@ class StorageIdentities:
         if response.status_code >= 400:
             code = next(iter(_all_text(root, "Code")), "")
             message = next(iter(_all_text(root, "Message")), response.text[:200])
-            error = StorageIdentityNotFound if code == "NoSuchEntity" else StorageIdentityError
+            error: type[StorageIdentityError] = StorageIdentityError
+            if code == "NoSuchEntity":
+                error = StorageIdentityNotFound
+            elif response.status_code >= 500:
+                error = StorageIdentityUnavailable
             raise error(f"{action} was refused ({response.status_code} {code}): {message}")
         return root
 
@@ -111,6 +127,14 @@ class StorageIdentities:
             self._call("DeleteUser", UserName=user)
         except StorageIdentityNotFound:
             return
+
+    def user_exists(self, user: str) -> bool:
+        """Whether ``user`` exists (one lookup, unlike listing every user)."""
+        try:
+            self._call("GetUser", UserName=user)
+        except StorageIdentityNotFound:
+            return False
+        return True
 
     def list_users(self) -> list[str]:
         return _all_text(self._call("ListUsers"), "UserName")
@@ -138,3 +162,23 @@ class StorageIdentities:
             PolicyName=name,
             PolicyDocument=json.dumps(document, separators=(",", ":")),
         )
+
+    def get_user_policy(self, user: str, name: str) -> dict[str, Any] | None:
+        """The inline policy ``name`` of ``user`` as a document, or None when it has none.
+
+        AWS returns the document URL-encoded; SeaweedFS returns it as plain JSON. Both are read.
+        """
+        try:
+            root = self._call("GetUserPolicy", UserName=user, PolicyName=name)
+        except StorageIdentityNotFound:
+            return None
+        text = _text(root, "PolicyDocument")
+        if text.lstrip().startswith("%"):
+            text = unquote(text)
+        try:
+            document: dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StorageIdentityError(
+                f"the policy {name} of {user} is not a JSON document: {text[:100]!r}"
+            ) from exc
+        return document

@@ -43,7 +43,7 @@ def _section_model(info: FieldInfo) -> type[BaseModel] | None:
 
 def _type_name(info: FieldInfo) -> str:
     text = str(info.annotation).replace("typing.", "")
-    for noise in ("<class '", "'>", "orchestrator.api.settings."):
+    for noise in ("<class '", "'>", "orchestrator.api.settings.", "pathlib."):
         text = text.replace(noise, "")
     return text.replace("pydantic.types.", "").replace("|", "\\|")
 
@@ -91,12 +91,17 @@ def _table(model: type[BaseModel], env: str, path: str, sections: list[str]) -> 
     return ["", "| Variable | Type | Default | Description |", "|---|---|---|---|", *rows, ""]
 
 
-def render_configuration_reference() -> str:
+def render_settings_reference(model: type[BaseModel], prefix: str, header: str) -> str:
+    """The Markdown reference of a settings class: ``header``, then one table per section."""
     sections: list[str] = []
-    top = _table(AirlockSettings, PREFIX, "", sections)
+    top = _table(model, prefix, "", sections)
     return (
-        HEADER
+        header
         + "\n## Top level\n"
         + "\n".join(top)
         + "".join(s if s.startswith("\n##") else s + "\n" for s in sections)
     )
+
+
+def render_configuration_reference() -> str:
+    return render_settings_reference(AirlockSettings, PREFIX, HEADER)

@@ -16,6 +16,9 @@ from orchestrator.checks.reference import render_export_rules_reference
 from orchestrator.checks.schema import render_ruleset_schema
 from orchestrator.cli import helm_reference, satre_report
 from orchestrator.domain.airlock.diagram import render_state_reference
+from orchestrator.domain.operator_access import render_operator_rules, render_peering_crd
+from orchestrator.domain.projects.crd import render_crd
+from orchestrator.domain.projects.reference import render_reference as render_project_reference
 from orchestrator.embedded.paths import REPO_ROOT
 
 
@@ -53,6 +56,13 @@ def _airlock_configuration() -> str:
     return render_configuration_reference()
 
 
+def _operator_configuration() -> str:
+    from orchestrator.api.configuration_reference import render_settings_reference
+    from orchestrator.operator.settings import REFERENCE_HEADER, OperatorSettings
+
+    return render_settings_reference(OperatorSettings, "TRE_OPERATOR_", REFERENCE_HEADER)
+
+
 ARTEFACTS: list[Artefact] = [
     Artefact("orchestrator/checks/ruleset.schema.json", render_ruleset_schema),
     Artefact("docs/reference/export-rules.md", render_export_rules_reference),
@@ -63,6 +73,11 @@ ARTEFACTS: list[Artefact] = [
     Artefact("policies/content-rules.yaml", render_content_rules_yaml),
     Artefact("docs/reference/openapi.json", _airlock_openapi),
     Artefact("docs/reference/configuration.md", _airlock_configuration),
+    Artefact("docs/reference/operator-configuration.md", _operator_configuration),
+    Artefact("helm/tre-orchestrator/files/operator-clusterrole-rules.yaml", render_operator_rules),
+    Artefact("helm/tre-orchestrator/crds/kopf-peerings.yaml", render_peering_crd),
+    Artefact("helm/tre-orchestrator/crds/researchprojects.yaml", render_crd),
+    Artefact("docs/research-projects.md", render_project_reference),
 ]
 
 

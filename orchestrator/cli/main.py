@@ -9,6 +9,7 @@ from orchestrator.cli.airlock import airlock
 from orchestrator.cli.audit import audit
 from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
+from orchestrator.cli.operator import operator
 from orchestrator.cli.up import up
 
 
@@ -22,6 +23,7 @@ cli.add_command(dev)
 cli.add_command(airlock)
 cli.add_command(audit)
 cli.add_command(check)
+cli.add_command(operator)
 cli.add_command(up)
 
 

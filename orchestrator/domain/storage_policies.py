@@ -24,10 +24,15 @@ class InvalidBucketGrant(ValueError):
 
 @dataclass(frozen=True)
 class BucketGrant:
-    """Access to one bucket: always read and list; write only when ``writable``."""
+    """Access to one bucket: always read and list; write only when ``writable``.
+
+    With a ``prefix`` (e.g. ``2024/``) the grant covers only keys under it: listing is
+    limited to the prefix and objects elsewhere in the bucket stay out of reach.
+    """
 
     bucket: str
     writable: bool = False
+    prefix: str = ""
 
 
 def check_bucket_name(name: str) -> None:
@@ -46,15 +51,29 @@ def make_bucket_policy(grants: tuple[BucketGrant, ...]) -> dict[str, Any]:
     statements: list[dict[str, Any]] = []
     for grant in grants:
         check_bucket_name(grant.bucket)
-        actions = list(READ_ACTIONS) + (list(WRITE_ACTIONS) if grant.writable else [])
-        statements.append(
-            {
-                "Effect": "Allow",
-                "Action": actions,
-                "Resource": [
-                    f"arn:aws:s3:::{grant.bucket}",
-                    f"arn:aws:s3:::{grant.bucket}/*",
-                ],
-            }
-        )
+        statements.extend(_statements(grant))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _statements(grant: BucketGrant) -> list[dict[str, Any]]:
+    actions = list(READ_ACTIONS) + (list(WRITE_ACTIONS) if grant.writable else [])
+    bucket = f"arn:aws:s3:::{grant.bucket}"
+    if not grant.prefix:
+        return [{"Effect": "Allow", "Action": actions, "Resource": [bucket, f"{bucket}/*"]}]
+    if grant.prefix.startswith("/") or "*" in grant.prefix or ".." in grant.prefix.split("/"):
+        raise InvalidBucketGrant(
+            f"{grant.prefix!r} is not a key prefix: write e.g. 2024/ (no leading /, .. or *)"
+        )
+    return [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [bucket],
+            "Condition": {"StringLike": {"s3:prefix": [f"{grant.prefix}*"]}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": [a for a in actions if a != "s3:ListBucket"],
+            "Resource": [f"{bucket}/{grant.prefix}*"],
+        },
+    ]

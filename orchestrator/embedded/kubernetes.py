@@ -312,7 +312,9 @@ def _start_apiserver(
                 f"--service-account-issuer={plane.api_url}",
                 f"--service-account-key-file={sa_key}",
                 f"--service-account-signing-key-file={sa_key}",
-                "--service-cluster-ip-range=10.0.0.0/24",
+                # Room for the Services of a few hundred projects (three each), as the scale
+                # benchmark creates; a /24 runs out after about eighty.
+                "--service-cluster-ip-range=10.0.0.0/16",
                 # Privileged pods pass validation, so that PodSecurity admission is what rejects them.
                 "--allow-privileged=true",
                 "--profiling=false",
@@ -401,6 +403,9 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
                 # Without an explicit address kwok may serve health and metrics on every interface.
                 f"--server-address=127.0.0.1:{free_port()}",
                 f"--config={plane.binaries.stages}",
+                # The heartbeat stage renews node leases only when kwok holds them; without
+                # leases the node goes NotReady after the grace period and its pods with it.
+                "--node-lease-duration-seconds=40",
             ],
             logs / "kwok.log",
             die_with_parent=True,

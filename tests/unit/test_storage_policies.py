@@ -46,3 +46,26 @@ def test_names_that_would_widen_or_break_a_policy_are_refused(name: str) -> None
         check_bucket_name(name)
     with pytest.raises(InvalidBucketGrant):
         make_bucket_policy((BucketGrant(name),))
+
+
+def test_a_prefix_limits_listing_and_reading_to_keys_under_it() -> None:
+    policy = make_bucket_policy((BucketGrant("nhs-cohort", prefix="2024/"),))
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": ["arn:aws:s3:::nhs-cohort"],
+            "Condition": {"StringLike": {"s3:prefix": ["2024/*"]}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": ["arn:aws:s3:::nhs-cohort/2024/*"],
+        },
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["/abs", "a/../b", "data*"])
+def test_prefixes_that_would_widen_a_grant_are_refused(prefix: str) -> None:
+    with pytest.raises(InvalidBucketGrant, match="not a key prefix"):
+        make_bucket_policy((BucketGrant("ok-bucket", prefix=prefix),))

@@ -1,0 +1,386 @@
+"""Reconcile a ResearchProject: make Kubernetes, Vault and storage match its spec.
+
+:func:`reconcile_project` is idempotent and quiet: every step compares before it writes,
+so a second run over an unchanged project writes nothing. The three areas are handled
+one after another and independently: Vault being down leaves the namespace and hub
+reconciled, reports ``VaultReady=False`` (reason ``VaultUnavailable``) and asks the
+caller to retry. An invalid spec is reported as phase ``Invalid`` with the problems as
+the message; nothing is changed until the spec is fixed.
+
+:func:`teardown_project` removes what the project owns: Vault logins, policy, role and
+secret, the storage identity, the buckets (per ``retention``) and the namespace.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.conditions import (
+    CONDITION_TYPES,
+    Condition,
+    ConditionType,
+    Phase,
+    is_expired,
+    phase,
+)
+from orchestrator.domain.projects.desired import desired_objects
+from orchestrator.domain.projects.enclave import Enclave
+from orchestrator.domain.projects.manifests.hub import make_hub_secret
+from orchestrator.domain.projects.spec import InvalidProjectSpec, ProjectSpec, parse_project
+from orchestrator.domain.projects.storage import make_project_storage_policy
+from orchestrator.domain.projects.vault_policy import make_vault_policy, make_vault_role
+from orchestrator.services.projects.ports import ProjectPorts
+from orchestrator.services.projects.results import Change, ReconcileResult, TeardownResult
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NEVER_PRUNED = frozenset({"Namespace", "Secret", "PersistentVolumeClaim", "Pod"})
+"""Kinds left alone when pruning: the namespace is the project itself, the Secret holds
+the hub's token (not desired state), and volumes and pods are also made by the hub for
+members, with the project's labels."""
+KUBERNETES, VAULT, STORAGE = "kubernetes", "vault", "storage"
+AREAS = frozenset({KUBERNETES, VAULT, STORAGE})
+"""What a reconcile covers: the cluster objects, Vault, and object storage."""
+ARCHIVE_BUCKET = "tre-archive"
+"""Where archived projects' buckets are copied, under ``<bucket>/``."""
+ACCESS_KEY = "access_key"
+SECRET_KEY = "secret_key"
+
+
+class _Unavailable(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class _Run:
+    """One reconcile in progress: what it wrote and what it found, area by area."""
+
+    ports: ProjectPorts
+    project: str
+    expected: bool = False
+    """Changes follow from the spec (or suspension), so they are not drift."""
+    written: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    unavailable: _Unavailable | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def wrote(self, done: bool, what: str) -> bool:
+        """Record ``what`` as written if ``done``; return ``done``."""
+        if done:
+            self.written.append(what)
+        return done
+
+    @property
+    def writes(self) -> int:
+        return len(self.written)
+
+    @contextmanager
+    def area(self, name: str) -> Iterator[None]:
+        """Time the area and turn its system's outage into ``_Unavailable``."""
+        started = time.monotonic()
+        try:
+            yield
+        except Exception as exc:
+            for error, reason in self.ports.unavailable:
+                if isinstance(exc, error):
+                    raise _Unavailable(reason, str(exc)) from exc
+            raise
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.monotonic() - started
+
+    def guarded(self, condition: ConditionType, step: Callable[[], T]) -> T | None:
+        """Run ``step``; on an outage record ``condition`` as False and remember it."""
+        try:
+            return step()
+        except _Unavailable as exc:
+            self.conditions.append(Condition(condition, "False", exc.reason, str(exc)))
+            if self.unavailable is None:
+                self.unavailable = exc
+            return None
+
+
+def _describe(manifest: Mapping[str, Any]) -> str:
+    return f"{manifest['kind']}/{manifest['metadata']['name']}"
+
+
+def suspension(spec: ProjectSpec, now: datetime) -> str | None:
+    """Why the project is suspended now (a sentence), or None if it is not."""
+    if spec.suspended:
+        return "suspended by hand (spec.suspended)"
+    if is_expired(spec, now) and spec.expires_at is not None:
+        return f"its data-use agreement ended at {spec.expires_at.isoformat()} (spec.expiresAt)"
+    return None
+
+
+def reconcile_project(
+    name: str,
+    spec: Mapping[str, Any],
+    *,
+    ports: ProjectPorts,
+    now: datetime,
+    previous_phase: str | None = None,
+    spec_changed: bool = False,
+    areas: frozenset[str] = AREAS,
+) -> ReconcileResult:
+    """Make everything ``name`` needs match ``spec``; report phase and conditions.
+
+    ``previous_phase`` is the phase last recorded: suspension revokes logins and keys
+    once, when a project enters it, rather than on every resync. ``spec_changed`` says
+    the spec was edited since the last reconcile, so changed objects are reported as
+    ``Updated`` rather than as drift undone. ``areas`` limits the run to some of
+    :data:`AREAS` (a caller may run storage, whose identity API can be slow, on its own);
+    the phase then only reflects the conditions of those areas.
+    """
+    try:
+        parsed = parse_project(name, spec)
+    except InvalidProjectSpec as exc:
+        message = "; ".join(exc.problems)
+        return ReconcileResult(
+            phase=Phase.INVALID,
+            conditions=(),
+            message=f"The spec cannot be applied; fix it and the project is reconciled again: {message}",
+            changes=(Change("InvalidSpec", message, warning=True),),
+        )
+    why_suspended = suspension(parsed, now)
+    enclave = Enclave(
+        project=name, spec=parsed, platform=ports.platform, suspended=why_suspended is not None
+    )
+    entering = why_suspended is not None and previous_phase != Phase.SUSPENDED
+    leaving = why_suspended is None and previous_phase == Phase.SUSPENDED
+    run = _Run(ports=ports, project=name, expected=spec_changed or entering or leaving)
+    hub_available = None
+    if KUBERNETES in areas:
+        hub_available = run.guarded(
+            ConditionType.NAMESPACE_READY, lambda: _reconcile_cluster(run, enclave)
+        )
+    if VAULT in areas:
+        run.guarded(
+            ConditionType.VAULT_READY,
+            lambda: _reconcile_vault(run, enclave, entering_suspension=entering),
+        )
+    if STORAGE in areas:
+        run.guarded(
+            ConditionType.STORAGE_READY,
+            lambda: _reconcile_storage(run, enclave, entering_suspension=entering),
+        )
+    if hub_available is not None:
+        run.conditions.append(_hub_condition(hub_available, why_suspended))
+    if KUBERNETES in areas and entering and why_suspended is not None:
+        run.changes.append(Change("Suspended", f"Project suspended: {why_suspended}; data kept."))
+    elif KUBERNETES in areas and leaving:
+        run.changes.append(Change("Resumed", "Project resumed."))
+    conditions = sorted(run.conditions, key=lambda c: CONDITION_TYPES.index(c.type))
+    return ReconcileResult(
+        phase=phase(conditions, suspended=why_suspended is not None, invalid=False),
+        conditions=tuple(conditions),
+        message=f"Suspended: {why_suspended}." if why_suspended else "",
+        suspended=why_suspended is not None,
+        namespace=enclave.namespace,
+        buckets=naming.project_buckets(name),
+        written=tuple(run.written),
+        changes=tuple(run.changes),
+        unavailable=run.unavailable.reason if run.unavailable else None,
+        unavailable_message=str(run.unavailable) if run.unavailable else "",
+        timings=run.timings,
+    )
+
+
+def _hub_condition(available: int, why_suspended: str | None) -> Condition:
+    hub = ConditionType.HUB_READY
+    if why_suspended is not None:
+        return Condition(hub, "False", "Suspended", f"The hub is scaled to zero: {why_suspended}.")
+    if available > 0:
+        return Condition(hub, "True", "Available", "The hub is running.")
+    return Condition(hub, "Unknown", "Starting", "Waiting for the hub to become available.")
+
+
+def _changed(outcome: str | bool) -> bool:
+    """Whether an adapter call wrote: applies say "created"/"updated"/"unchanged"."""
+    return outcome not in ("unchanged", False)
+
+
+def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
+    """Apply every desired object, create the hub Secret once, prune what is no longer
+    desired; return the hub's available replicas."""
+    objects = run.ports.objects
+    namespace = enclave.namespace
+    with run.area(KUBERNETES):
+        existed = objects.get("Namespace", namespace) is not None
+        desired = desired_objects(
+            enclave.spec, enclave.project, enclave.platform, suspended=enclave.suspended
+        )
+        restored = [
+            _describe(manifest)
+            for manifest in desired
+            if run.wrote(_changed(objects.apply(manifest)), _describe(manifest))
+        ]
+        if objects.get("Secret", naming.HUB_SECRET, namespace) is None:
+            run.wrote(
+                _changed(objects.apply(make_hub_secret(enclave, secrets.token_hex(32)))),
+                f"Secret/{naming.HUB_SECRET}",
+            )
+        pruned = _prune(run, enclave, desired)
+        hub = objects.get("Deployment", naming.HUB_NAME, namespace) or {}
+    if not existed:
+        run.changes.append(Change("Created", f"Enclave created in namespace {namespace}."))
+    elif restored or pruned:
+        listed = ", ".join(restored + [f"{p} (removed)" for p in pruned])
+        if run.expected:
+            run.changes.append(Change("Updated", f"Applied the spec: {listed}."))
+        else:
+            run.changes.append(Change("DriftRestored", f"Restored to the desired state: {listed}."))
+    run.conditions.append(
+        Condition(ConditionType.NAMESPACE_READY, "True", "Applied", f"Namespace {namespace}.")
+    )
+    policies = sum(1 for m in desired if m["kind"] == "NetworkPolicy")
+    run.conditions.append(
+        Condition(
+            ConditionType.NETWORK_ISOLATED,
+            "True",
+            "PoliciesApplied",
+            f"{policies} NetworkPolicies enforced.",
+        )
+    )
+    available: int = (hub.get("status") or {}).get("availableReplicas") or 0
+    return available
+
+
+def _prune(run: _Run, enclave: Enclave, desired: list[dict[str, Any]]) -> list[str]:
+    wanted: dict[str, set[str]] = {}
+    for manifest in desired:
+        if manifest["kind"] not in NEVER_PRUNED:
+            wanted.setdefault(manifest["kind"], set()).add(manifest["metadata"]["name"])
+    selector = ",".join(f"{k}={v}" for k, v in naming.project_labels(enclave.project).items())
+    pruned = []
+    for kind, names in wanted.items():
+        for live in run.ports.objects.list_names(kind, enclave.namespace, selector):
+            if live not in names and run.wrote(
+                run.ports.objects.delete(kind, live, enclave.namespace),
+                f"{kind}/{live} (pruned)",
+            ):
+                pruned.append(f"{kind}/{live}")
+    return pruned
+
+
+def _reconcile_vault(run: _Run, enclave: Enclave, *, entering_suspension: bool) -> None:
+    vault = run.ports.vault
+    project = enclave.project
+    policy, role = naming.vault_policy_name(project), naming.vault_role_name(project)
+    path = naming.vault_storage_secret_path(project)
+    if enclave.suspended:
+        # Once, on the way in: no role to log in with, no policy, no live tokens, no key.
+        if entering_suspension:
+            with run.area(VAULT):
+                vault.remove_project(policy, role, path)
+                run.wrote(True, "Vault role, policy, logins and secret (removed)")
+        run.conditions.append(
+            Condition(ConditionType.VAULT_READY, "False", "Suspended", "No logins while suspended.")
+        )
+        return
+    body = make_vault_role(project, enclave.platform)
+    with run.area(VAULT):
+        hcl = make_vault_policy(project, enclave.platform)
+        run.wrote(vault.ensure_policy(policy, hcl), f"Vault policy {policy}")
+        wrote_role = vault.ensure_role(
+            role,
+            service_account=body["bound_service_account_names"][0],
+            namespace=body["bound_service_account_namespaces"][0],
+            policies=list(body["token_policies"]),
+            ttl_seconds=int(body["token_ttl"]),
+            audience=body.get("audience") or None,
+            max_ttl_seconds=body.get("token_max_ttl") or None,
+            no_default_policy=bool(body.get("token_no_default_policy")),
+        )
+        run.wrote(wrote_role, f"Vault role {role}")
+    run.conditions.append(
+        Condition(
+            ConditionType.VAULT_READY, "True", "Configured", f"Policy and login role {policy}."
+        )
+    )
+
+
+def _reconcile_storage(run: _Run, enclave: Enclave, *, entering_suspension: bool) -> None:
+    storage, vault = run.ports.storage, run.ports.vault
+    project = enclave.project
+    user = naming.storage_identity_name(project)
+    path = naming.vault_storage_secret_path(project)
+    buckets = list(naming.project_buckets(project))
+    with run.area(STORAGE):
+        for bucket in storage.ensure_buckets(buckets):
+            run.wrote(True, f"bucket {bucket}")
+    if enclave.suspended:
+        # The identity goes (its keys with it); the buckets and their data stay.
+        if entering_suspension:
+            with run.area(STORAGE):
+                storage.revoke_identity(user)
+                run.wrote(True, f"storage identity {user} (revoked)")
+        run.conditions.append(
+            Condition(
+                ConditionType.STORAGE_READY, "False", "Suspended", "Access keys revoked; data kept."
+            )
+        )
+        return
+    with run.area(STORAGE):
+        pair = storage.ensure_identity(user, make_project_storage_policy(project, enclave.spec))
+    if pair is None:
+        with run.area(VAULT):
+            stored = vault.read_secret(path)
+        if stored is None:
+            # A key was made but never stored (Vault was down then): replace it.
+            with run.area(STORAGE):
+                pair = storage.replace_access_keys(user)
+    if pair is not None:
+        run.wrote(True, f"access key {pair.access_key}")
+        with run.area(VAULT):
+            secret = {ACCESS_KEY: pair.access_key, SECRET_KEY: pair.secret_key}
+            run.wrote(vault.put_secret(path, secret), "Vault storage secret")
+    run.conditions.append(
+        Condition(
+            ConditionType.STORAGE_READY,
+            "True",
+            "Provisioned",
+            f"Buckets {', '.join(buckets)}; identity {user}.",
+        )
+    )
+
+
+def teardown_project(name: str, spec: Mapping[str, Any], *, ports: ProjectPorts) -> TeardownResult:
+    """Remove everything ``name`` owns; buckets are kept, archived or deleted per
+    ``spec.retention`` (kept when the spec cannot be read: data is never lost by accident)."""
+    retention = "keep"
+    try:
+        retention = parse_project(name, spec).retention
+    except InvalidProjectSpec:
+        log.warning("project %s: spec invalid at deletion, keeping its buckets", name)
+    run = _Run(ports=ports, project=name)
+    role, policy = naming.vault_role_name(name), naming.vault_policy_name(name)
+    buckets = list(naming.project_buckets(name))
+    try:
+        with run.area(VAULT):
+            ports.vault.remove_project(policy, role, naming.vault_storage_secret_path(name))
+            run.wrote(True, "Vault role, policy, logins and secret")
+        with run.area(STORAGE):
+            ports.storage.revoke_identity(naming.storage_identity_name(name))
+            run.wrote(True, "storage identity")
+            for bucket in ports.storage.retire_buckets(buckets, retention, ARCHIVE_BUCKET):
+                run.wrote(True, f"bucket {bucket}")
+        with run.area(KUBERNETES):
+            run.wrote(ports.objects.delete("Namespace", naming.namespace_name(name)), "namespace")
+    except _Unavailable as exc:
+        return TeardownResult(
+            writes=run.writes, unavailable=exc.reason, unavailable_message=str(exc)
+        )
+    retained = () if retention == "delete" else naming.project_buckets(name)
+    return TeardownResult(writes=run.writes, retained=retained)
