@@ -46,8 +46,8 @@ def test_a_project_is_suspended_when_its_agreement_expires_and_its_data_is_kept(
     kube = controller_cluster.kube
     start_operator(resync_seconds=3)
     name = project_name("expiring")
-    expires = datetime.now(UTC) + timedelta(seconds=25)
-    projects.create(name, make_spec(expiresAt=expires.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    far = datetime.now(UTC) + timedelta(days=30)
+    projects.create(name, make_spec(expiresAt=far.strftime("%Y-%m-%dT%H:%M:%SZ")))
     projects.wait_for_phase(name, "Ready", timeout=120)
 
     workspace = workspace_login(kube, openbao, name)
@@ -67,6 +67,11 @@ def test_a_project_is_suspended_when_its_agreement_expires_and_its_data_is_kept(
         return True
 
     projects.wait_for(wrote, "the project's key to work in its outbox", timeout=20, every=1)
+
+    # The agreement now ends a few seconds ahead: only the resync timer can notice it pass.
+    expires = datetime.now(UTC) + timedelta(seconds=6)
+    projects.patch_spec(name, {"expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert projects.status(name)["phase"] == "Ready"
 
     status = projects.wait_for_phase(name, "Suspended", timeout=60)
     assert datetime.now(UTC) >= expires
