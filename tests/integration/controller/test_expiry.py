@@ -69,7 +69,7 @@ def test_a_project_is_suspended_when_its_agreement_expires_and_its_data_is_kept(
     projects.wait_for(wrote, "the project's key to work in its outbox", timeout=20, every=1)
 
     # The agreement now ends a few seconds ahead: only the resync timer can notice it pass.
-    expires = datetime.now(UTC) + timedelta(seconds=6)
+    expires = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
     projects.patch_spec(name, {"expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")})
     assert projects.status(name)["phase"] == "Ready"
 
