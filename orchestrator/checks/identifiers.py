@@ -31,7 +31,9 @@ PROJECT = "identifiers.project_pattern"
 
 # --- NHS numbers ------------------------------------------------------------------------
 
-_NHS_RE = re.compile(r"(?<![\w.,])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w]|[.,]\d)")
+# A comma before or after is a field separator (``A,4690067929,20.0``), not a thousands
+# separator: grouped thousands never leave ten digits in a row or in 3-3-4 groups.
+_NHS_RE = re.compile(r"(?<![\w.])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w]|\.\d)")
 
 
 def nhs_check_digit_ok(digits: str) -> bool:
@@ -50,28 +52,45 @@ def find_nhs_numbers(line: str) -> list[Hit]:
     for m in _NHS_RE.finditer(line):
         digits = m.group(1) + m.group(3) + m.group(4)
         if nhs_check_digit_ok(digits):
-            hits.append(
-                Hit(NHS, m.start(), f"NHS number {digits[:3]} *** **** (valid check digit)")
-            )
+            message = f"NHS number {digits[:3]} *** **** (valid check digit)"
+            hits.append(Hit(NHS, m.start(), message, m.end()))
     return hits
 
 
 # --- postcodes --------------------------------------------------------------------------
 
 # Outward: area (1-2 letters; first not Q, V, X; second not I, J, Z) + district; inward:
-# digit + two letters that are never C, I, K, M, O or V.
+# digit + two letters that are never C, I, K, M, O or V. Either case, but not mixed
+# within the code (``sw1a 1aa`` is one; ``Ab1 2cd`` in prose is not).
 _POSTCODE_RE = re.compile(
     r"(?<![A-Za-z0-9])([A-PR-UWYZ](?:[A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]?)) ?([0-9][ABD-HJLNP-UW-Z]{2})"
-    r"(?![A-Za-z0-9])"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
 )
+
+
+def normalise(text: str) -> str:
+    """``sw1a 1aa`` -> ``SW1A1AA``, ``(020) 7946-0958`` -> ``02079460958``: how matches are
+    compared with a rule set's allowlist (case, spaces and punctuation inside ignored)."""
+    return _NOISE.sub("", text).upper()
+
+
+_NOISE = re.compile(r"[\s()\-.]")
+
+
+def _one_case(text: str) -> bool:
+    return text == text.upper() or text == text.lower()
 
 
 def find_postcodes(line: str) -> list[Hit]:
     hits = []
     for m in _POSTCODE_RE.finditer(line):
-        area = re.match(r"[A-Z]+", m.group(1))
-        shown = area.group(0) if area else ""
-        hits.append(Hit(POSTCODE, m.start(), f"full UK postcode {shown}** *** (district redacted)"))
+        if not _one_case(m.group(0)):
+            continue
+        area = re.match(r"[A-Za-z]+", m.group(1))
+        shown = area.group(0).upper() if area else ""
+        message = f"full UK postcode {shown}** *** (district redacted)"
+        hits.append(Hit(POSTCODE, m.start(), message, m.end()))
     return hits
 
 
@@ -85,7 +104,7 @@ _EMAIL_RE = re.compile(
 
 def find_emails(line: str) -> list[Hit]:
     return [
-        Hit(EMAIL, m.start(), f"e-mail address {m.group(1)[0]}***@***.{m.group(3)}")
+        Hit(EMAIL, m.start(), f"e-mail address {m.group(1)[0]}***@***.{m.group(3)}", m.end())
         for m in _EMAIL_RE.finditer(line)
     ]
 
@@ -102,7 +121,7 @@ _INTL_RE = re.compile(
     r"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(0\))?(?:[ .-]?[0-9]{1,5}){2,6}(?![\w])"
 )
 # UK national: 0 then 9 or 10 more digits, bare or in groups ((020) 7946 0958, 07700 900123).
-_UK_RE = re.compile(r"(?<![\w.+/-])\(?0[1-9][0-9]{1,4}\)?(?:[ -]?[0-9]{2,6}){1,3}(?![\w/]|[.,]\d)")
+_UK_RE = re.compile(r"(?<![\w.+/-])\(?0[1-9][0-9]{1,4}\)?(?:[ -]?[0-9]{2,6}){1,3}(?![\w/]|\.\d)")
 
 
 def _digit_count(text: str) -> int:
@@ -115,7 +134,7 @@ def find_phones(line: str, *, phone_context: bool = False) -> list[Hit]:
     for m in _INTL_RE.finditer(line):
         digits = _digit_count(m.group(0))
         if 8 <= digits <= 15:
-            hits.append(Hit(PHONE, m.start(), f"phone number {m.group(0)[:3]}** *** ****"))
+            hits.append(Hit(PHONE, m.start(), f"phone number {m.group(0)[:3]}** *** ****", m.end()))
     for m in _UK_RE.finditer(line):
         text = m.group(0)
         digits = _digit_count(text)
@@ -128,7 +147,7 @@ def find_phones(line: str, *, phone_context: bool = False) -> list[Hit]:
         mobile = text.startswith("07") and digits == 11
         if not (formatted or mobile or phone_context or _PHONE_WORDS.search(before)):
             continue
-        hits.append(Hit(PHONE, m.start(), f"phone number {text[:2]}*** ******"))
+        hits.append(Hit(PHONE, m.start(), f"phone number {text[:2]}*** ******", m.end()))
     return hits
 
 
@@ -136,16 +155,17 @@ def find_phones(line: str, *, phone_context: bool = False) -> list[Hit]:
 
 _NI_RE = re.compile(
     r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?([0-9]{2}) ?([0-9]{2}) ?([0-9]{2}) ?([A-D])"
-    r"(?![A-Za-z0-9])"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
 )
 _NI_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 
 def find_ni_numbers(line: str) -> list[Hit]:
     return [
-        Hit(NI, m.start(), f"National Insurance number {m.group(1)} ** ** ** *")
+        Hit(NI, m.start(), f"National Insurance number {m.group(1).upper()} ** ** ** *", m.end())
         for m in _NI_RE.finditer(line)
-        if m.group(1) not in _NI_BAD_PREFIXES
+        if m.group(1).upper() not in _NI_BAD_PREFIXES and _one_case(m.group(0))
     ]
 
 
@@ -155,15 +175,33 @@ _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _DATE_RE = re.compile(
     r"(?<![\w/.-])(?:"
     r"(?P<d1>\d{1,2})[/.-](?P<m1>\d{1,2})[/.-](?P<y1>\d{4}|\d{2})"
+    # ISO 8601, with a time of day if any (as databases and pandas write datetimes).
     r"|(?P<y2>\d{4})[/.-](?P<m2>\d{1,2})[/.-](?P<d2>\d{1,2})"
-    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?[ -](?P<m3>(?:{_MONTHS})[a-z]*)\.?[ -,]+(?P<y3>\d{{4}})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?: of)?[ -](?P<m3>(?:{_MONTHS})[a-z]*)\.?[ -,]+(?P<y3>\d{{4}})"
     rf"|(?P<m4>(?:{_MONTHS})[a-z]*)\.? (?P<d4>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y4>\d{{4}})"
+    # Compact YYYYMMDD: only with a plausible century, so ids and counts are not dates.
+    r"|(?P<y5>(?:18|19|20)\d{2})(?P<m5>0[1-9]|1[0-2])(?P<d5>0[1-9]|[12]\d|3[01])"
     r")(?![\w/-]|\.\d)",
     re.IGNORECASE,
 )
 _BIRTH_WORDS = re.compile(r"(?i)\bd\.?o\.?b\b|\bborn\b|birth")
-_DOB_COLUMN = re.compile(
-    r"(?i)^\W*(?:d\.?o\.?b|date[ _.-]*of[ _.-]*birth|birth[ _.-]*(?:date|day)?|born|bday)\W*$|birthdate"
+# What may stand between a birth word and the date it introduces ("born on", "DOB:",
+# "date of birth (dd/mm/yyyy):", "born in Leeds on"): no digits, at most three words.
+_GAP_AFTER = re.compile(r"[^\d\n]*")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+# And between a date and a birth word after it ("1980-02-01 (DOB)", "01/02/1980, date of birth").
+_GAP_BEFORE = re.compile(r"(?i)(?:[\s:=,;.(\[_-]|\b(?:date|of|is|was|the|as)\b)*")
+# Words that split a column name: snake_case, kebab-case, spaces and camelCase.
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_DOB_WORDS = frozenset(
+    {"dob", "dobs", "bday", "birthdate", "birthday", "dateofbirth", "birthdt", "dobdt", "born"}
+)
+_DATE_WORDS = frozenset(
+    {"date", "dt", "dte", "day", "d", "ymd", "dmy", "mdy", "datetime", "dttm", "ts", "time"}
+)
+_PERSON_WORDS = frozenset(
+    {"patient", "pt", "pat", "person", "subject", "participant", "child", "mother", "baby"}
 )
 
 
@@ -189,6 +227,8 @@ def find_dates(line: str) -> list[tuple[int, int]]:
                 )
             elif g["y2"]:
                 ok = _valid_date(int(g["d2"]), int(g["m2"]), int(g["y2"]))
+            elif g["y5"]:
+                ok = _valid_date(int(g["d5"]), int(g["m5"]), int(g["y5"]))
             elif g["d3"]:
                 ok = _valid_date(int(g["d3"]), _month_number(g["m3"]), int(g["y3"]))
             else:
@@ -201,13 +241,29 @@ def find_dates(line: str) -> list[tuple[int, int]]:
 
 
 def is_dob_column(name: str) -> bool:
-    """True for column names such as ``dob``, ``date_of_birth``, ``BirthDate``."""
-    return bool(_DOB_COLUMN.search(name.strip()))
+    """True for column names such as ``dob``, ``date_of_birth``, ``BirthDate``,
+    ``patient_dob`` or ``birth_dt`` (not ``birth_weight_kg`` or ``born_in_uk``)."""
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if not words:
+        return False
+    if _DOB_WORDS.intersection(words) - {"born"} or words == ["born"]:
+        return True
+    if "birth" not in words:
+        return False
+    rest = set(words) - {"birth", "of"}
+    return bool(rest & _DATE_WORDS) or rest <= _PERSON_WORDS
+
+
+def _introduces(line: str, word_end: int, date_start: int) -> bool:
+    gap = line[word_end:date_start]
+    return _GAP_AFTER.fullmatch(gap) is not None and len(_WORD.findall(gap)) <= 3
 
 
 def find_birth_dates(line: str, context_chars: int = 40, *, dob_column: bool = False) -> list[Hit]:
     """Dates of birth: in a DOB column every date; in text, for each birth word, the
-    nearest date after it within ``context_chars`` (or, failing that, the nearest before).
+    date it introduces within ``context_chars`` ("born on 3 May 1980", "DOB: 1980-05-03"),
+    or failing that the date just before it ("1980-05-03 (DOB)"). A year alone ("born in
+    1958") is not a date, and a date further on in the sentence is not claimed.
     """
     spans = find_dates(line)
     if not spans:
@@ -221,11 +277,19 @@ def find_birth_dates(line: str, context_chars: int = 40, *, dob_column: bool = F
         chosen = set()
         for word in _BIRTH_WORDS.finditer(line):
             i = bisect_left(starts, word.end())
-            if i < len(starts) and starts[i] <= word.end() + context_chars:
+            if (
+                i < len(starts)
+                and starts[i] <= word.end() + context_chars
+                and _introduces(line, word.end(), starts[i])
+            ):
                 chosen.add(starts[i])
                 continue
             j = bisect_right(ends, word.start()) - 1
-            if j >= 0 and ends[j] >= word.start() - context_chars:
+            if (
+                j >= 0
+                and ends[j] >= word.start() - context_chars
+                and _GAP_BEFORE.fullmatch(line[ends[j] : word.start()]) is not None
+            ):
                 chosen.add(starts[j])
     return [
         Hit(DOB, start, "date of birth **/**/**** (date in a birth context)")

@@ -2,8 +2,8 @@
 
 Running a dozen validating regular expressions over every byte would cost far more
 than hashing the file. Instead each block of text is translated once into a *shape*
-(digits become ``0``, capitals ``A``, dashes spaces; small letters and other
-punctuation survive) and once into a *token map* (characters of base64, hex and
+(digits become ``0``, capitals ``A``, small letters ``a`` or ``c``, dashes spaces;
+other punctuation survives) and once into a *token map* (characters of base64, hex and
 URL-encoded tokens become ``x``). Each family of checks has fixed needles whose
 absence proves the family cannot match: a ten-digit run (``0000000000``), a spaced or
 dashed number (``000 000``), a digit before a capital (``0A``: postcodes, NI numbers),
@@ -47,6 +47,10 @@ def _shape_table() -> bytes:
             table[c] = ord("0")
         elif "A" <= ch <= "Z":
             table[c] = ord("A")
+        elif "a" <= ch <= "z":
+            # Small letters that may end a postcode's inward code (or an NI number) are
+            # ``a``; the others (c, i, k, m, o, v) ``c``.
+            table[c] = ord("c") if ch in "cikmov" else ord("a")
         elif ch == "-":
             table[c] = ord(" ")
         elif ch == "(":
@@ -78,26 +82,33 @@ _SHAPE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
     (b"000 000", Family.NUMBERS, b""),  # 943 476 5919, 943-476-5919, 020 7946 0958
     (b"0A", Family.POSTCODE | Family.NI, b""),  # SW1A 1AA, M1 1AE, AB123456C
     (b"00 A", Family.NI, b""),  # AB 12 34 56 C
+    (b"0aa", Family.POSTCODE, b""),  # sw1a 1aa, m1 1ae
+    (b"000000a", Family.NI, b""),  # ab123456a, ab123456b, ab123456d
+    (b"000000c", Family.NI, b""),  # ab123456c
+    (b"000000 a", Family.NI, b""),  # ab123456 a
+    (b"000000 c", Family.NI, b""),
+    (b"00 00 00", Family.NI, b""),  # ab 12 34 56 c
     (b"AAAA", Family.KEYS | Family.BIRTH, b""),  # AKIA…, -----BEGIN, BIRTH, BORN, BEARER
+)
+_SPACED = b"0 "
+# Literal markers searched in the original bytes.
+_BYTE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
+    (b"@", Family.EMAIL, b""),
+    (b"+", Family.NUMBERS, b""),  # +33 1 23 45 67 89 and other international groupings
+    (b"(0", Family.NUMBERS, b""),  # (0123) 456789, (020) 7946 0958
     (b"irth", Family.BIRTH, _B),  # birth, Birth, date_of_birth
     (b"born", Family.BIRTH, _B),
     (b"dob", Family.BIRTH, _B),
     (b"d.o.b", Family.BIRTH, _B),
     (b"earer", Family.KEYS, _B),  # bearer, Bearer
-)
-_SPACED = b"0 "
-# A needle whose first character is rare is found faster by the regex engine, which
-# scans for the first character, than by bytes.find, which keys on the last one.
-_RSID_NEEDLE = re.compile(rb"rs0")
-# Literal markers searched in the original bytes.
-_BYTE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
-    (b"@", Family.EMAIL, b""),
-    (b"+", Family.NUMBERS, b""),  # +33 1 23 45 67 89 and other international groupings
     (b"DOB", Family.BIRTH, _B),
     (b"D.O.B", Family.BIRTH, _B),
     (b"Dob", Family.BIRTH, _B),
     (b"Born", Family.BIRTH, _B),
 )
+# A needle whose first character is rare is found faster by the regex engine, which
+# scans for the first character, than by bytes.find, which keys on the last one.
+_RSID_NEEDLE = re.compile(rb"rs[0-9]")
 
 
 # A line longer than this is looked at through windows around each needle, so that a
@@ -177,8 +188,8 @@ def candidate_lines(
                 _search(spans, shape, needle, family)
             elif spaced >= 0:
                 _search(spans, shape, needle, family, max(spaced - at, 0))
-        if families & Family.RSIDS:
-            _search_re(spans, shape, _RSID_NEEDLE, Family.RSIDS)
+    if families & Family.RSIDS:
+        _search_re(spans, data, _RSID_NEEDLE, Family.RSIDS)
     for needle, family, gate in _BYTE_NEEDLES:
         if wanted(family, gate):
             _search(spans, data, needle, family)

@@ -1,8 +1,8 @@
 """How a rule is declared: its id, default severity and typed, directional parameters.
 
 The catalogues (:mod:`orchestrator.checks.catalogue` for the pipeline rules,
-:mod:`orchestrator.checks.catalogue_content` for the content rules) are lists of
-:class:`RuleSpec`. The rule-set JSON Schema and the export-rules reference are generated
+:mod:`orchestrator.checks.catalogue_content` for the content rules, with their
+parameters' defaults) are lists of :class:`RuleSpec`. The rule-set JSON Schema and the export-rules reference are generated
 from them.
 
 Every parameter says which way is *tighter* (``tighten``), so an override can be
@@ -44,6 +44,8 @@ class ParamSpec:
     """Whether ``null`` is allowed (it turns the rule's check off; setting a value tightens)."""
     regex: bool = False
     """For ``string_list``: every entry must be a valid regular expression."""
+    default: Any = None
+    """The value a scanner uses when a rule set leaves the parameter out."""
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema fragment for this parameter's value."""

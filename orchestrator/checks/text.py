@@ -37,6 +37,7 @@ _FAMILIES: dict[str, int] = {
     genomic_text.RSIDS: Family.RSIDS,
 }
 _KEY_RULES = (credentials.CLOUD, credentials.TOKENS, credentials.PRIVATE)
+_ALLOWLISTED = (identifiers.NHS, identifiers.POSTCODE, identifiers.EMAIL, identifiers.PHONE)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class ContentConfig:
     rsid_min_fraction: float
     project: list[tuple[str, re.Pattern[str]]]
     project_bytes: list[re.Pattern[bytes]]
+    allowlists: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Per identifier rule, the normalised values the operator allows (public postcodes...)."""
 
     def on(self, rule_id: str) -> bool:
         return rule_id in self.severities
@@ -83,6 +86,16 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
         if project_rule is not None
         else []
     )
+    allowlists: dict[str, frozenset[str]] = {}
+    for rule_id in _ALLOWLISTED:
+        rule = rules.get(rule_id)
+        listed = param(rule, "allowlist") if rule is not None else None
+        if listed is None:
+            continue
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise ValueError(f"{rule_id}: parameter `allowlist` must be a list of strings")
+        if listed:
+            allowlists[rule_id] = frozenset(identifiers.normalise(v) for v in listed)
     nucleotide_min = int(num(genomic_text.NUCLEOTIDES, "min_length"))
     entropy_min_length = int(num(credentials.ENTROPY, "min_length"))
     token_length = min(
@@ -103,6 +116,7 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
         rsid_min_fraction=num(genomic_text.RSIDS, "min_fraction"),
         project=project,
         project_bytes=[re.compile(rx.pattern.encode("utf-8")) for _, rx in project],
+        allowlists=allowlists,
     )
 
 
@@ -145,7 +159,14 @@ def check_line(line: str, fams: int, cfg: ContentConfig) -> list[Hit]:
             )
     if fams & Family.PROJECT and cfg.project:
         hits += identifiers.find_project_ids(line, cfg.project)
+    if cfg.allowlists:
+        hits = [h for h in hits if not _allowed(line, h, cfg.allowlists)]
     return hits
+
+
+def _allowed(line: str, hit: Hit, allowlists: dict[str, frozenset[str]]) -> bool:
+    listed = allowlists.get(hit.rule)
+    return listed is not None and identifiers.normalise(line[hit.offset : hit.end]) in listed
 
 
 def scan_block(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from orchestrator.checks import content_rules
 from orchestrator.checks.catalogue import CATALOGUE, PIPELINE_RULES
 from orchestrator.checks.catalogue_content import CONTENT_RULES as CONTENT_SPECS
-from orchestrator.checks.content_rules import CONTENT_RULES
 from orchestrator.checks.rulesets import load_named_ruleset
 
 PIPELINE_NAMESPACES = {
@@ -13,13 +13,17 @@ PIPELINE_NAMESPACES = {
 }  # fmt: skip
 
 
-def test_the_catalogue_knows_exactly_the_content_scanners_rules() -> None:
-    assert {spec.id for spec in CONTENT_SPECS} == {rule.id for rule in CONTENT_RULES}
+def test_the_content_rules_are_declared_once() -> None:
+    assert not hasattr(content_rules, "CONTENT_RULES")
+    assert list(content_rules.DEFAULTS) == [spec.id for spec in CONTENT_SPECS]
+    for spec in CONTENT_SPECS:
+        assert content_rules.DEFAULTS[spec.id].description == spec.summary, spec.id
+        assert CATALOGUE[spec.id] is spec
 
 
 def test_content_parameters_and_defaults_match_the_scanners() -> None:
     default = load_named_ruleset("default")
-    for rule in CONTENT_RULES:
+    for rule in content_rules.DEFAULTS.values():
         spec = CATALOGUE[rule.id]
         assert {p.name for p in spec.params} == set(rule.params), rule.id
         assert dict(default.rules[rule.id].params) == dict(rule.params), rule.id
