@@ -51,12 +51,21 @@ ROUNDING = "tables.rounding"
 ROW_LEVEL = "tables.row_level_data"
 TABLE_RULES = (MIN_CELL, ZEROS, ROUNDING, ROW_LEVEL)
 
+# Suppression markers: what statistical offices and researchers write in a cell they
+# withheld (ONS ``[c]``, ``[x]``, ``[z]``; ``<5``, ``≤10``, ``*``, ``~``, ``-``, ``..``;
+# words). They are suppressed cells, not text, so a column holding them is still a
+# count column and the counts beside them are still checked.
 _SUPPRESSED = frozenset(
     {
         "",
         "*",
         "**",
+        "***",
         "-",
+        "--",
+        "—",
+        "\u2013",  # en dash
+        "~",
         "x",
         "c",
         "na",
@@ -64,11 +73,37 @@ _SUPPRESSED = frozenset(
         "nan",
         "null",
         "none",
-        "[redacted]",
-        "redacted",
         "..",
+        "...",
+        ":",
+        "redacted",
+        "suppressed",
+        "supp",
+        "supp.",
+        "masked",
+        "withheld",
     }
 )
+_SUPPRESSION_MARKER = re.compile(
+    r"(?i)^(?:[<≤]\s*=?\s*\d{1,4}|under\s*\d{1,4}|\[\s*[a-z]{1,12}\s*\]|\(\s*[a-z]\s*\)|\*+)$"
+)
+
+
+def _data_marker(text: str) -> bool:
+    """A marker only data rows hold (case kept, so a header row of ``A, B, C`` is not one)."""
+    value = text.strip()
+    return value in _WRITTEN_MARKERS or _SUPPRESSION_MARKER.match(value) is not None
+
+
+_WRITTEN_MARKERS = _SUPPRESSED - {"", "-", "na", "n/a", "nan", "null", "none"}
+
+
+def _suppressed(text: str) -> bool:
+    """True for a blank cell or a suppression marker (``<5``, ``[c]``, ``*``, ``NA``...)."""
+    value = text.strip().lower()
+    return value in _SUPPRESSED or _SUPPRESSION_MARKER.match(value) is not None
+
+
 _COUNT_NAME = re.compile(
     r"(?i)^(?:n|count|counts|freq|frequency|number|num|no|total|totals|all|patients|people"
     r"|persons|cases|events|records|observations|obs|deaths|admissions|size)(?:[ _.-].*)?$"
@@ -90,6 +125,13 @@ _QUASI_NAME = re.compile(
     r"(?i)(?:^|[ _.-])(?:age|sex|gender|postcode|post[ _]?code|district|lsoa|msoa|oa|ethnicity"
     r"|ethnic|dob|yob|birth|occupation|marital|religion|practice)(?:[ _.-]|$)|date[ _]of[ _]birth"
 )
+# Small-area geography by value: full or district postcodes, ONS output-area, LSOA,
+# MSOA and data-zone codes.
+_GEOGRAPHY = re.compile(
+    r"^(?:[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]?(?: ?[0-9][ABD-HJLNP-UW-Z]{2})?"
+    r"|[EWSN]0[0-9]{7})$",
+    re.IGNORECASE,
+)
 _PHONE_COLUMN = re.compile(r"(?i)phone|tel\b|telephone|mobile|fax")
 _ID_VALUE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_/-]{3,}$")
 
@@ -97,12 +139,16 @@ _ID_VALUE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_/-]{3,}$")
 def _number(cell: str) -> float | None:
     """The cell as a number, or None (text, blank or a suppression marker)."""
     text = cell.strip()
-    if text.lower() in _SUPPRESSED:
+    if _suppressed(text):
         return None
     try:
         return float(text.replace(",", "")) if "," in text else float(text)
     except ValueError:
         return None
+
+
+def _is_full_date(text: str) -> bool:
+    return identifiers.find_dates(text) == [(0, len(text))]
 
 
 def _is_int(value: float) -> bool:
@@ -130,7 +176,7 @@ def detect_layout(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Layou
     # leading rows with no number after the first cell, followed by rows that have numbers.
     extra = 0
     for row in rows[:MAX_HEADER_ROWS]:
-        if not row or any(_number(c) is not None for c in row[1:]):
+        if not row or any(_number(c) is not None or _data_marker(c) for c in row[1:]):
             break
         extra += 1
     if extra == len(rows) or not any(_number(c) is not None for c in rows[extra][1:]):
@@ -142,10 +188,8 @@ def detect_layout(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Layou
     body = rows[extra:]
     kinds = []
     for i in range(width):
-        values = [
-            _number(r[i]) for r in body if i < len(r) and r[i].strip().lower() not in _SUPPRESSED
-        ]
-        present = [r[i] for r in body if i < len(r) and r[i].strip().lower() not in _SUPPRESSED]
+        present = [r[i] for r in body if i < len(r) and not _suppressed(r[i])]
+        values = [_number(cell) for cell in present]
         if not present or any(v is None for v in values):
             kinds.append("text" if present else "empty")
         elif all(v is not None and _is_int(v) for v in values):
@@ -160,6 +204,23 @@ def detect_layout(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Layou
             labels.append(i)
             continue
         break
+    if not labels:
+        # A frequency table keyed by a number (``score,n``; ``value,frequency``): the
+        # columns before the first count-named one are its labels.
+        named_at = next(
+            (
+                i
+                for i in range(1, width)
+                if kinds[i] in ("int", "year")
+                and _COUNT_NAME.search(names[i])
+                and not _STAT_NAME.search(names[i])
+            ),
+            None,
+        )
+        if named_at is not None and all(
+            kinds[j] in ("int", "year", "text") for j in range(named_at)
+        ):
+            labels = list(range(named_at))
     rest = [
         i
         for i in range(len(labels), width)
@@ -268,6 +329,10 @@ class _TableScanner:
         self._count_cells = 0
         self._ones = 0
         self._id_shaped: list[int] = []
+        # Row-level evidence from values, whatever the columns are called.
+        self._keys: list[int] = []  # text or id-like columns: a near-unique one is a key
+        self._date_cols: list[int] = []  # columns of full calendar dates
+        self._geo_cols: list[int] = []  # postcodes, districts, LSOA/MSOA/OA codes
 
     # --- feeding ------------------------------------------------------------------------
 
@@ -318,7 +383,10 @@ class _TableScanner:
             if i not in layout.counts and self._mostly_id_shaped(i, body)
         ]
         self._person = [i for i, n in enumerate(self._names) if _PERSON_ID_NAME.search(n)]
-        self._tracked = sorted(set(self._id_shaped) | set(self._person))
+        self._classify_values(body, layout)
+        self._tracked = sorted(
+            set(self._id_shaped) | set(self._person) | set(self._keys) | set(self._date_cols)
+        )
         self._counts = layout.counts if layout.is_frequency_table else ()
         if self._tracked or len(self._quasi) >= 2:
             self._tracking = MAX_TRACKED_ROWS
@@ -326,6 +394,22 @@ class _TableScanner:
         for offset, cells in enumerate(body):
             self._data_row(cells, first + offset)
         self._probe = []
+
+    def _classify_values(self, body: list[list[str]], layout: Layout) -> None:
+        """Find date, small-area geography and key-candidate columns from their values."""
+        for i in range(len(self._names)):
+            if i in layout.counts:
+                continue
+            values = [r[i].strip() for r in body if i < len(r) and r[i].strip()]
+            if not values:
+                continue
+            enough = 0.8 * len(values)
+            if sum(_is_full_date(v) for v in values) >= enough:
+                self._date_cols.append(i)
+            elif sum(_GEOGRAPHY.match(v) is not None for v in values) >= enough:
+                self._geo_cols.append(i)
+            elif any(_number(v) is None for v in values) or self._mostly_id_shaped(i, body):
+                self._keys.append(i)
 
     @staticmethod
     def _mostly_id_shaped(col: int, rows: list[list[str]]) -> bool:
@@ -386,7 +470,24 @@ class _TableScanner:
             return len(self._distinct.get(col, ())) / rows
 
         person = [i for i in self._person if unique(i) >= 0.9]
-        if person:
+        keys = [i for i in self._keys if unique(i) >= 0.9]
+        dates = [i for i in self._date_cols if unique(i) >= 0.5]
+        if keys and dates:
+            reason = (
+                f"column {self._names[keys[0]]!r} is distinct on each row, beside the"
+                f" individual dates in {self._names[dates[0]]!r}"
+            )
+        elif dates and self._geo_cols:
+            reason = (
+                f"individual dates in {self._names[dates[0]]!r} beside small-area"
+                f" geography in {self._names[self._geo_cols[0]]!r}"
+            )
+        elif keys and self._geo_cols and not layout.counts:
+            reason = (
+                f"column {self._names[keys[0]]!r} is distinct on each row, beside small-area"
+                f" geography in {self._names[self._geo_cols[0]]!r}"
+            )
+        elif person:
             reason = (
                 f"column {self._names[person[0]]!r} holds a distinct person identifier on each row"
             )
