@@ -54,6 +54,13 @@ from orchestrator.checks.names import check_name
 from orchestrator.checks.notebooks import MAX_NOTEBOOK_BYTES, check_notebook
 from orchestrator.checks.pdfs import check_pdf
 from orchestrator.checks.rulesets import ruleset_digest
+from orchestrator.checks.sniffing import (
+    Utf16Reader,
+    is_sha256_line,
+    is_text_pickle,
+    json_table,
+    utf16_encoding,
+)
 from orchestrator.checks.streams import (
     CHUNK,
     Budget,
@@ -199,11 +206,25 @@ def _dispatch(ctx: Context, stream: Readable, kind: str, name: str) -> str:
     return kind
 
 
+def _detect(head: bytes, stream: Readable, name: str) -> tuple[str, Readable]:
+    """The type of the content ``head`` starts (the rest is in ``stream``), and a stream
+    of it: UTF-16 text is read as UTF-8, a protocol-0 pickle is a pickle, not text."""
+    encoding = utf16_encoding(head)
+    if encoding is not None:
+        text = Utf16Reader(HeadReader(head, stream), encoding)
+        head, stream = read_head(text, HEAD_BYTES), text
+    kind = detect_type(head, name)
+    if kind in TEXT_TYPES and is_text_pickle(head):
+        kind = "pickle"
+    return kind, HeadReader(head, stream)
+
+
 def inspect(ctx: Context, stream: Readable, name: str) -> str:
     """Check nested content (an archive member, a decompressed stream, an output image)."""
     counter = HashingReader(stream, hashing=False)
     head = read_head(counter, HEAD_BYTES)
-    kind = _dispatch(ctx, HeadReader(head, counter), detect_type(head, name), name)
+    kind, content = _detect(head, counter, name)
+    kind = _dispatch(ctx, content, kind, name)
     counter.drain()
     judge_type(ctx, kind, name, counter.size)
     return kind
@@ -249,12 +270,16 @@ def check_file(
                 reader.drain()
                 raw.seek(0)
                 kind = check_zip(ctx, raw, inspect)
+            elif _is_acro_checksum(path, head):
+                kind = "text"  # a digest of a file beside it, not a key: nothing to scan
+                reader.drain()
             else:
-                kind = _dispatch(ctx, HeadReader(head, reader), kind, path.name)
+                kind, stream = _detect(head, reader, path.name)
+                kind = _dispatch(ctx, stream, kind, path.name)
                 reader.drain()
             digest, size = reader.hexdigest(), reader.size
         if kind == "json" and size <= MAX_ACRO_BYTES:
-            _check_acro(ctx, path)
+            _check_json(ctx, path)
     except Exception as exc:  # any failure is a finding, never a crash
         ctx.findings.append(
             Finding(
@@ -270,13 +295,34 @@ def check_file(
     return FileReport(shown, digest, size, kind, tuple(ctx.findings))
 
 
-def _check_acro(ctx: Context, path: Path) -> None:
+def _check_json(ctx: Context, path: Path) -> None:
+    """ACRO's results.json is checked as evidence; a table in JSON as a table."""
     try:
         doc = json.loads(path.read_bytes())
     except ValueError:
         return
     if isinstance(doc, dict) and ctx.scanners.looks_like_acro(doc):
         ctx.add_findings(ctx.scanners.check_acro(doc, path.parent, ctx.rules))
+        return
+    rows = json_table(doc)
+    if rows is not None:
+        table = ctx.table_scanner(path.name)
+        for row in rows:
+            table.feed_row(row)
+        ctx.add_findings(table.finish())
+
+
+def _is_acro_checksum(path: Path, head: bytes) -> bool:
+    """``checksums/<name>.txt`` beside ACRO's results.json, holding the SHA-256 of ``<name>``."""
+    folder = path.parent
+    if folder.name != "checksums" or not path.name.endswith(".txt") or len(head) > 80:
+        return False
+    if not is_sha256_line(head) or not (folder.parent / "results.json").is_file():
+        return False
+    described = folder.parent / path.name.removesuffix(".txt")
+    if not described.is_file() or described.is_symlink():
+        return False
+    return _hash_only(described)[0] == head.strip().decode("ascii")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[tuple[str, Path]]:

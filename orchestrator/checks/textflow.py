@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from orchestrator.checks.context import Context
 from orchestrator.checks.model import Finding, Location, TableScanner, TextScanner
+from orchestrator.checks.sniffing import table_delimiter
 from orchestrator.checks.streams import CHUNK, Readable
 
 MAX_LINE = 4 * CHUNK
@@ -122,11 +123,9 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
     """Feed a text stream to the text scanner (and a table scanner for CSV/TSV)."""
     text_scanner = ctx.text_scanner()
     table: _Table | None = None
-    if kind in ("csv", "tsv"):
-        limit_rule = ctx.rules.get("limits.table_rows")
-        max_rows = ctx.int_param("limits.table_rows", "max_rows", 5000) if limit_rule else 2**62
-        table = _Table(ctx, ctx.table_scanner(name), "," if kind == "csv" else "\t", max_rows)
+    sniffing = kind in ("csv", "tsv", "text")  # the table, if any, starts with the first piece
     carry = b""
+    overlong = False
     line = 1
     offset = 0
     bad_encoding = False
@@ -135,17 +134,16 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
         chunk = stream.read(CHUNK)
         data = carry + chunk if carry else chunk
         if not chunk:
-            piece, carry = data, b""
+            piece, carry, overlong = data, b"", False
         else:
             # Quoted fields matter only while rows are still parsed.
-            cut = _safe_cut(data, table is not None and table.parsing)
+            cut = _safe_cut(data, sniffing or (table is not None and table.parsing))
             if cut < 0 and len(data) < MAX_LINE:
                 carry = data
                 continue
-            if cut < 0:
+            overlong = cut < 0
+            if overlong:
                 cut = _utf8_boundary(data, len(data) - 1)
-                if table is not None:
-                    table.give_up(f"a line is longer than {MAX_LINE:,} bytes")
             piece, carry = data[: cut + 1], data[cut + 1 :]
         if piece:
             try:
@@ -159,6 +157,12 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
                         "text is not valid UTF-8; undecodable bytes were replaced for checking",
                         Location(offset=offset + exc.start),
                     )
+            if sniffing:
+                sniffing = False
+                text = text.removeprefix("\ufeff")
+                table = _start_table(ctx, text, kind, name)
+            if overlong and table is not None:
+                table.give_up(f"a line is longer than {MAX_LINE:,} bytes")
             newlines = piece.count(b"\n")
             text_scanner.feed(text, line)
             if table is not None:
@@ -171,6 +175,16 @@ def check_text_stream(ctx: Context, stream: Readable, kind: str, name: str) -> N
     ctx.add_findings(text_scanner.finish())
     if table is not None:
         table.finish(trailing=not ends_with_newline)
+
+
+def _start_table(ctx: Context, text: str, kind: str, name: str) -> _Table | None:
+    """A table reader for CSV, TSV and delimited text (``;`` too), sniffed from ``text``."""
+    delimiter = table_delimiter(text, kind)
+    if delimiter is None:
+        return None
+    limit_rule = ctx.rules.get("limits.table_rows")
+    max_rows = ctx.int_param("limits.table_rows", "max_rows", 5000) if limit_rule else 2**62
+    return _Table(ctx, ctx.table_scanner(name), delimiter, max_rows)
 
 
 def _utf8_boundary(data: bytes, index: int) -> int:
