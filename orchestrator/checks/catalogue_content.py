@@ -93,7 +93,7 @@ CONTENT_RULES: tuple[RuleSpec, ...] = (
     # --- genomic content in text ----------------------------------------------------
     RuleSpec(
         "genomic.text.nucleotide_run",
-        "Long runs of nucleotide letters (A, C, G, T, N): sequence data.",
+        "Long runs of nucleotide letters (A, C, G, T, N): a sequence a reviewer must judge.",
         _R,
         (
             ParamSpec(
@@ -103,6 +103,30 @@ CONTENT_RULES: tuple[RuleSpec, ...] = (
                 "lower",
                 minimum=8,
                 default=30,
+            ),
+        ),
+    ),
+    RuleSpec(
+        "genomic.text.sequence_data",
+        "Many sequences of read length in one file: individual-level sequence data (reads"
+        " pasted into a table or report), not a primer or a motif quoted in prose.",
+        _B,
+        (
+            ParamSpec(
+                "min_length",
+                "integer",
+                "Shortest run of bases counted as a read.",
+                "lower",
+                minimum=8,
+                default=50,
+            ),
+            ParamSpec(
+                "min_count",
+                "integer",
+                "Fewest reads in one file that are flagged.",
+                "lower",
+                minimum=1,
+                default=10,
             ),
         ),
     ),

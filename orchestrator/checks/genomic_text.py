@@ -1,7 +1,9 @@
-"""Genomic content in text: long nucleotide runs and dense lists of rsIDs.
+"""Genomic content in text: long nucleotide runs, many read-length sequences, and dense
+lists of rsIDs.
 
 A few DNA-like words ("GATTACA", "CAT") or a handful of rsIDs cited in prose are not
-data; a long run of bases, or lines that are mostly variant identifiers, are.
+data; a long run of bases (for review), many sequences of read length (individual-level
+sequence data, blocked), or lines that are mostly variant identifiers, are.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from orchestrator.checks.identifiers import Hit
 
 NUCLEOTIDES = "genomic.text.nucleotide_run"
+SEQUENCES = "genomic.text.sequence_data"
 RSIDS = "genomic.text.rsid_density"
 
 _RUN_RE = re.compile(r"[ACGTNacgtn]+")
@@ -24,7 +27,8 @@ def find_nucleotide_runs(line: str, min_length: int) -> list[Hit]:
     for m in _RUN_RE.finditer(line):
         run = m.group(0)
         if len(run) >= min_length and len(set(run.upper()) & set("ACGT")) >= 3:
-            hits.append(Hit(NUCLEOTIDES, m.start(), f"nucleotide run of {len(run)} bases"))
+            message = f"nucleotide run of {len(run)} bases"
+            hits.append(Hit(NUCLEOTIDES, m.start(), message, m.end()))
     return hits
 
 

@@ -34,8 +34,8 @@ from orchestrator.checks.text import (
     ContentConfig,
     FindingSink,
     RsidTally,
+    genomic_findings,
     make_content_config,
-    rsid_finding,
     scan_block,
 )
 
@@ -556,8 +556,8 @@ class _TableScanner:
         self._flush()
         findings = self._sink.finish()
         row_level = self._row_level()
-        rsids = rsid_finding(self._tally, self._cfg.content)
-        return findings + [f for f in (row_level, rsids) if f is not None]
+        genomic = genomic_findings(self._tally, self._cfg.content)
+        return findings + ([row_level] if row_level is not None else []) + genomic
 
 
 def make_table_scanner(rules: RuleSet, name: str, *, scan_cells: bool = True) -> TableScanner:

@@ -34,6 +34,7 @@ _FAMILIES: dict[str, int] = {
     credentials.PRIVATE: Family.KEYS,
     credentials.ENTROPY: Family.TOKENS,
     genomic_text.NUCLEOTIDES: Family.TOKENS,
+    genomic_text.SEQUENCES: Family.TOKENS,
     genomic_text.RSIDS: Family.RSIDS,
 }
 _KEY_RULES = (credentials.CLOUD, credentials.TOKENS, credentials.PRIVATE)
@@ -49,6 +50,8 @@ class ContentConfig:
     token_length: int
     dob_context: int
     nucleotide_min: int
+    read_min: int
+    read_min_count: int
     entropy_min_length: int
     entropy_min: float
     entropy_min_hex: float
@@ -97,9 +100,11 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
         if listed:
             allowlists[rule_id] = frozenset(identifiers.normalise(v) for v in listed)
     nucleotide_min = int(num(genomic_text.NUCLEOTIDES, "min_length"))
+    read_min = int(num(genomic_text.SEQUENCES, "min_length"))
     entropy_min_length = int(num(credentials.ENTROPY, "min_length"))
     token_length = min(
         nucleotide_min if genomic_text.NUCLEOTIDES in severities else 10**6,
+        read_min if genomic_text.SEQUENCES in severities else 10**6,
         entropy_min_length if credentials.ENTROPY in severities else 10**6,
         30,  # GitHub, Slack and Azure tokens are longer than this
     )
@@ -109,6 +114,8 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
         token_length=token_length,
         dob_context=int(num(identifiers.DOB, "context_chars")),
         nucleotide_min=nucleotide_min,
+        read_min=read_min,
+        read_min_count=int(num(genomic_text.SEQUENCES, "min_count")),
         entropy_min_length=entropy_min_length,
         entropy_min=num(credentials.ENTROPY, "min_entropy"),
         entropy_min_hex=num(credentials.ENTROPY, "min_entropy_hex"),
@@ -122,11 +129,14 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
 
 @dataclass
 class RsidTally:
-    """rsIDs seen so far: how many, among how many words, and where the first was."""
+    """Genomic evidence counted over a whole file: rsIDs (how many, among how many
+    words, where the first was) and read-length sequences (how many, where the first was)."""
 
     rsids: int = 0
     words: int = 0
     first: Location | None = None
+    reads: int = 0
+    first_read: Location | None = None
 
 
 def check_line(line: str, fams: int, cfg: ContentConfig) -> list[Hit]:
@@ -151,8 +161,17 @@ def check_line(line: str, fams: int, cfg: ContentConfig) -> list[Hit]:
         keys = [h for h in credentials.find_keys(line) if on(h.rule)]
         hits += keys
     if fams & Family.TOKENS:
-        if on(genomic_text.NUCLEOTIDES):
-            hits += genomic_text.find_nucleotide_runs(line, cfg.nucleotide_min)
+        if on(genomic_text.NUCLEOTIDES) or on(genomic_text.SEQUENCES):
+            shortest = min(
+                cfg.nucleotide_min if on(genomic_text.NUCLEOTIDES) else 10**6,
+                cfg.read_min if on(genomic_text.SEQUENCES) else 10**6,
+            )
+            for run in genomic_text.find_nucleotide_runs(line, shortest):
+                length = run.end - run.offset
+                if length >= cfg.nucleotide_min and on(genomic_text.NUCLEOTIDES):
+                    hits.append(run)
+                if length >= cfg.read_min and on(genomic_text.SEQUENCES):
+                    hits.append(run._replace(rule=genomic_text.SEQUENCES))
         if on(credentials.ENTROPY):
             hits += credentials.find_high_entropy(
                 line, cfg.entropy_min_length, cfg.entropy_min, cfg.entropy_min_hex, keys
@@ -190,6 +209,12 @@ def scan_block(
             counted = start
         line = data[start:end].decode("utf-8", "replace")
         for hit in check_line(line, fams, cfg):
+            if hit.rule == genomic_text.SEQUENCES:  # counted over the file, judged at the end
+                tally.reads += 1
+                if tally.first_read is None:
+                    column = hit.offset + chars_before + 1
+                    tally.first_read = Location(line=locate(line_no), column=column)
+                continue
             yield locate(line_no), hit._replace(offset=hit.offset + chars_before)
         if fams & Family.RSIDS and cfg.on(genomic_text.RSIDS):
             n, words, offset = genomic_text.count_rsids(line)
@@ -198,6 +223,23 @@ def scan_block(
                 tally.words += words
                 if tally.first is None:
                     tally.first = Location(line=locate(line_no), column=offset + 1)
+
+
+def genomic_findings(tally: RsidTally, cfg: ContentConfig) -> list[Finding]:
+    """The file-level genomic findings: a dense rsID list, many read-length sequences."""
+    found = [f for f in (rsid_finding(tally, cfg), _reads_finding(tally, cfg)) if f is not None]
+    return found
+
+
+def _reads_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
+    if not cfg.on(genomic_text.SEQUENCES) or tally.reads < cfg.read_min_count:
+        return None
+    return Finding(
+        genomic_text.SEQUENCES,
+        cfg.severities[genomic_text.SEQUENCES],
+        f"{tally.reads} sequences of at least {cfg.read_min} bases: individual-level sequence data",
+        tally.first_read or Location(),
+    )
 
 
 def rsid_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
@@ -271,9 +313,7 @@ class _TextScanner:
             start = end
 
     def finish(self) -> list[Finding]:
-        findings = self._sink.finish()
-        extra = rsid_finding(self._tally, self._cfg)
-        return findings + ([extra] if extra else [])
+        return self._sink.finish() + genomic_findings(self._tally, self._cfg)
 
 
 def make_text_scanner(rules: RuleSet) -> TextScanner:

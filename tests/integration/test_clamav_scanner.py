@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,13 @@ from orchestrator.checks.engine import check_paths
 from orchestrator.checks.malware import MalwareScanError
 from orchestrator.checks.model import Verdict
 from orchestrator.checks.rulesets import load_named_ruleset
-
-MARKER = b"tre-orchestrator malware test marker: not a real virus\n"
+from tests.harness.clamav import MARKER, make_signature_database
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A signature database with one MD5 signature for the marker file."""
-    folder = tmp_path_factory.mktemp("clamav-db")
-    sample = folder / "sample.bin"
-    sample.write_bytes(MARKER)
-    signature = subprocess.run(
-        ["sigtool", "--md5", str(sample)], capture_output=True, text=True, check=True
-    ).stdout
-    (folder / "tre-test.hdb").write_text(signature.replace("sample.bin", "TRE.Test.Marker"))
-    sample.unlink()
-    return folder
+    return make_signature_database(tmp_path_factory.mktemp("clamav-db"))
 
 
 def test_clamscan_finds_a_local_signature(database: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from orchestrator.api.app import create_app
+from tests.harness.clamav import make_signature_database
 from tests.integration.airlock_api.conftest import Airlock, make_settings
 from tests.integration.airlock_api.test_api_flows import ok, submitted
 
@@ -25,7 +26,15 @@ PRIVATE_KEY = (
 async def engine_airlock(
     database_url: str, s3: Any, keycloak: Any, tokens: Callable[[str], str], tmp_path: Path
 ) -> AsyncIterator[Airlock]:
-    settings = make_settings(database_url=database_url, s3=s3, keycloak=keycloak, tmp_path=tmp_path)
+    # The default rule set requires malware scanning: a local signature database.
+    signatures = make_signature_database(tmp_path / "clamav-db")
+    settings = make_settings(
+        database_url=database_url,
+        s3=s3,
+        keycloak=keycloak,
+        tmp_path=tmp_path,
+        checks={"clamav_database": str(signatures)},
+    )
     app = create_app(settings)  # no checker given: the configured engine and rule set
     async with app.router.lifespan_context(app):
         yield Airlock(app=app, settings=settings, tokens=tokens)

@@ -10,8 +10,17 @@ import yaml
 from click.testing import CliRunner
 
 from orchestrator.cli.main import cli
+from tests.harness.clamav import MARKER, make_signature_database
 
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def signatures(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default rule set requires malware scanning: give ``tre check`` a local database."""
+    database = make_signature_database(tmp_path_factory.mktemp("clamav-db"))
+    monkeypatch.setenv("TRE_CLAMAV_DATABASE", str(database))
+    return database
 
 
 @pytest.fixture
@@ -135,6 +144,22 @@ def test_usage_errors_exit_2(files: dict[str, Path], tmp_path: Path) -> None:
     assert run(str(tmp_path / "absent"))[0] == 2
     assert run("--tier", "7", str(files["pass"]))[0] == 2
     assert run("--tier", "1", "--rules", str(tmp_path / "x.yaml"), str(files["pass"]))[0] == 2
+
+
+def test_the_default_rule_set_blocks_malware_and_unscanned_files(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    infected = tmp_path / "report.txt"
+    infected.write_bytes(MARKER)
+    code, out, _ = run("--format", "json", str(infected))
+    assert code == 20
+    assert json.loads(out)["files"][0]["findings"][0]["message"] == (
+        "malware signature matched: TRE.Test.Marker.UNOFFICIAL"
+    )
+    monkeypatch.setenv("TRE_CLAMAV_DATABASE", str(tmp_path / "no-database"))
+    code, out, _ = run("--format", "json", str(files["pass"]))
+    assert code == 20
+    assert json.loads(out)["files"][0]["findings"][0]["rule"] == "malware.clamav"
 
 
 def test_tier3_without_a_signature_database_fails_closed(
