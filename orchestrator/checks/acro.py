@@ -14,7 +14,13 @@ crosstab in which it left disclosive cells unsuppressed. So for each output:
 - every cell ACRO's threshold, dominance (N,K) or p% checks flagged must be empty
   (suppressed) in the released CSV; one that still holds a value blocks;
 - ACRO's parameters must be at least as strict as this rule set's, or its dominance
-  and p% evidence proves nothing and the output needs review.
+  and p% evidence proves nothing and the output needs review;
+- the checksums are unsigned, so anyone who edits ``results.json`` can recompute them:
+  nothing ACRO *says* lowers a verdict. A regression's residual degrees of freedom are
+  read from its own table (an edited ``pass`` does not release a regression that
+  failed), every output that is not a table goes to review whatever its status, and a
+  file in the folder that ``results.json`` does not describe is reported (it is checked
+  on its own like any other file).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +57,9 @@ _ACRO_DEFAULTS = {
     "zeros_are_disclosive": True,
 }
 _EMPTY = frozenset({"", "nan", "NaN", "None", "null"})
+_ACRO_MIN_DOF = 10  # ACRO 1.0.2's safe_dof_threshold: a config.json may raise it, never lower it
+_DOF = re.compile(rb"Df Residuals:\s*,\s*\"?(-?\d+(?:\.\d+)?)")
+_ACRO_OWN = frozenset({"results.json", "config.json"})
 
 
 def looks_like_acro_results(doc: object) -> bool:
@@ -72,6 +82,7 @@ class _Checker:
         self.rules = rules
         self.findings: list[Finding] = []
         self.evidence_severity = self._severity(EVIDENCE) or Severity.BLOCK
+        self.dof: list[tuple[str, str, bytes]] = []  # regression outputs' verified files
 
     def _severity(self, rule_id: str) -> Severity | None:
         rule = self.rules.get(rule_id)
@@ -182,6 +193,8 @@ class _Checker:
                 continue
             name = str(f.get("name", ""))
             data = self.read_verified(name)
+            if data is not None and entry.get("type") == "regression":
+                self.dof.append((uid, name, data))
             if data is None or entry.get("type") != "table" or not name.lower().endswith(".csv"):
                 if data is not None and entry.get("type") not in ("table", "custom"):
                     self._non_table(uid, entry, name, note)
@@ -193,11 +206,54 @@ class _Checker:
         summary = entry.get("summary", "")
         failed = isinstance(summary, str) and "fail" in summary
         if failed or entry.get("status") != "pass":
-            self.evidence(
-                f"output {uid} ({entry.get('type')}): ACRO's checks flagged it; a reviewer must judge it{note}",
-                Location(member=name),
-                Severity.REVIEW,
-            )
+            why = "ACRO's checks flagged it"
+        else:
+            why = "ACRO's status cannot be verified (its checksums are unsigned)"
+        self.evidence(
+            f"output {uid} ({entry.get('type')}): {why}; a reviewer must judge it{note}",
+            Location(member=name),
+            Severity.REVIEW,
+        )
+
+    def check_regressions(self, config: dict[str, Any]) -> None:
+        """Residual degrees of freedom, read from each regression's own table."""
+        try:
+            floor = max(_ACRO_MIN_DOF, int(config.get("safe_dof_threshold", _ACRO_MIN_DOF)))
+        except (TypeError, ValueError):
+            floor = _ACRO_MIN_DOF
+        seen: dict[str, bool] = {}
+        for uid, name, data in self.dof:
+            found = _DOF.search(data)
+            seen[uid] = seen.get(uid, False) or found is not None
+            if found is not None and float(found.group(1)) < floor:
+                self.evidence(
+                    f"output {uid} (regression): {found.group(1).decode()} residual degrees of freedom,"
+                    f" fewer than {floor} (read from the table itself, whatever results.json says)",
+                    Location(member=name),
+                )
+        for uid, dof_found in seen.items():
+            if not dof_found:
+                self.evidence(
+                    f"output {uid} (regression): no residual degrees of freedom in its files,"
+                    " so ACRO's verdict cannot be verified",
+                    Location(member=uid),
+                )
+
+    def check_coverage(self, results: dict[str, Any]) -> None:
+        """Report every file in the folder that results.json does not describe."""
+        described = set(_ACRO_OWN)
+        for entry in results.values():
+            for f in _list(entry.get("files") if isinstance(entry, dict) else None):
+                if isinstance(f, dict):
+                    described.add(str(f.get("name", "")))
+        for path in sorted(self.base.iterdir()):
+            if path.name not in described and not (path.is_dir() and path.name == "checksums"):
+                self.evidence(
+                    "not described in ACRO's results.json: ACRO's evidence does not cover it,"
+                    " so it is judged only by its own checks",
+                    Location(member=path.name),
+                    Severity.REVIEW,
+                )
 
     def check_table(
         self,
@@ -338,7 +394,8 @@ def check_acro_results(doc: dict[str, Any], base_dir: Path, rules: RuleSet) -> l
             "results.json on disk differs from the document checked",
             Location(member="results.json"),
         )
-    lax = checker.laxer_parameters(checker.acro_config())
+    config = checker.acro_config()
+    lax = checker.laxer_parameters(config)
     for uid, entry in results.items():
         if isinstance(entry, dict):
             checker.check_output(str(uid), entry, lax)
@@ -346,4 +403,6 @@ def check_acro_results(doc: dict[str, Any], base_dir: Path, rules: RuleSet) -> l
             checker.evidence(
                 f"output {uid}: entry is not an object", Location(member="results.json")
             )
+    checker.check_regressions(config)
+    checker.check_coverage(results)
     return checker.findings
