@@ -29,7 +29,9 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +320,18 @@ class _Checker:
                         f"output {uid}: cell flagged by ACRO's {check} is not suppressed{note}",
                         where(r, c),
                     )
-        # 3. Evidence computed with looser parameters proves nothing for this rule set.
+        # 3. Dominance and p% evidence exists only in results.json, which anyone can edit
+        # (its checksums are unsigned): for a table of values rather than counts, judged
+        # from the released cells themselves, a reviewer must look whatever it claims.
+        judged = [r for r in (DOMINANCE, P_PERCENT) if self._severity(r) is not None]
+        if judged and not _all_whole(value(r, c) for r in range(n_rows) for c in range(n_cols)):
+            self.evidence(
+                f"output {uid}: a table of values whose dominance and p% evidence comes only"
+                " from results.json, which is not signed; a reviewer must judge its cells",
+                Location(member=name),
+                Severity.REVIEW,
+            )
+        # 4. Evidence computed with looser parameters proves nothing for this rule set.
         for rule_id, why in lax.items():
             if rule_id == MIN_CELL and _is_frequency(entry):
                 continue
@@ -356,6 +369,18 @@ class _Checker:
                         f"output {uid}: count below the minimum of {threshold}{note}",
                         where(r, c),
                     )
+
+
+def _all_whole(cells: Iterable[str]) -> bool:
+    """True when every numeric cell is a whole number (a table of counts, not of values)."""
+    for text in cells:
+        try:
+            number = float(text)
+        except ValueError:
+            continue
+        if math.isfinite(number) and number != int(number):
+            return False
+    return True
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -84,3 +84,29 @@ def test_a_file_results_json_does_not_describe_is_reported(tmp_path: Path, name:
     findings = [f for f in check_acro_results(doc, out, rules()) if f.location.member == name]
     assert [(f.rule, f.severity) for f in findings] == [(EVIDENCE, Severity.REVIEW)]
     assert findings[0].message.startswith("not described in ACRO's results.json")
+
+
+@pytest.mark.parametrize("drop", ["cells", "all"])
+def test_dropped_dominance_evidence_still_goes_to_review(tmp_path: Path, drop: str) -> None:
+    out, doc = run_acro(
+        tmp_path,
+        lambda acro, d: acro.crosstab(d.year, d.grant_type, values=d.inc_grants, aggfunc="mean"),
+        grants(dominated=True),
+    )
+    entry = doc["results"]["output_0"]
+    if drop == "cells":
+        entry["files"][0]["sdc"]["cells"] = {}
+    else:
+        entry.update(status="pass", summary="pass", files=[{"name": "output_0_0.csv", "sdc": {}}])
+        entry.pop("fair", None)
+    rewrite(out, doc)
+    findings = check_acro_results(doc, out, rules())
+    on_table = [f for f in findings if f.location.member == "output_0_0.csv"]
+    assert [(f.rule, f.severity) for f in on_table] == [(EVIDENCE, Severity.REVIEW)]
+    assert "not signed" in on_table[0].message
+
+
+def test_a_count_table_needs_no_dominance_review(tmp_path: Path) -> None:
+    out, doc = run_acro(tmp_path, lambda acro, d: acro.crosstab(d.year, d.grant_type), grants())
+    findings = check_acro_results(doc, out, rules())
+    assert not [f for f in findings if "not signed" in f.message]
