@@ -83,10 +83,7 @@ _SHAPE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
     (b"0A", Family.POSTCODE | Family.NI, b""),  # SW1A 1AA, M1 1AE, AB123456C
     (b"00 A", Family.NI, b""),  # AB 12 34 56 C
     (b"0aa", Family.POSTCODE, b""),  # sw1a 1aa, m1 1ae
-    (b"000000a", Family.NI, b""),  # ab123456a, ab123456b, ab123456d
-    (b"000000c", Family.NI, b""),  # ab123456c
-    (b"000000 a", Family.NI, b""),  # ab123456 a
-    (b"000000 c", Family.NI, b""),
+    (b"000000", Family.NI, b""),  # ab123456c, ab123456 c (capitals: 0A above)
     (b"00 00 00", Family.NI, b""),  # ab 12 34 56 c
     (b"AAAA", Family.KEYS | Family.BIRTH, b""),  # AKIA…, -----BEGIN, BIRTH, BORN, BEARER
 )
@@ -96,16 +93,17 @@ _BYTE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
     (b"@", Family.EMAIL, b""),
     (b"+", Family.NUMBERS, b""),  # +33 1 23 45 67 89 and other international groupings
     (b"(0", Family.NUMBERS, b""),  # (0123) 456789, (020) 7946 0958
-    (b"irth", Family.BIRTH, _B),  # birth, Birth, date_of_birth
-    (b"born", Family.BIRTH, _B),
-    (b"dob", Family.BIRTH, _B),
-    (b"d.o.b", Family.BIRTH, _B),
-    (b"earer", Family.KEYS, _B),  # bearer, Bearer
-    (b"DOB", Family.BIRTH, _B),
-    (b"D.O.B", Family.BIRTH, _B),
-    (b"Dob", Family.BIRTH, _B),
-    (b"Born", Family.BIRTH, _B),
 )
+# Words searched in the block in small letters (one ``bytes.lower`` pass), only when
+# the block holds a b or B: every one of them has one.
+_WORD_NEEDLES: tuple[tuple[bytes, int], ...] = (
+    (b"irth", Family.BIRTH),  # birth, Birth, date_of_birth
+    (b"born", Family.BIRTH),
+    (b"dob", Family.BIRTH),
+    (b"d.o.b", Family.BIRTH),
+    (b"earer", Family.KEYS),  # bearer, Bearer
+)
+_WORD_FAMILIES = Family.BIRTH | Family.KEYS
 # A needle whose first character is rare is found faster by the regex engine, which
 # scans for the first character, than by bytes.find, which keys on the last one.
 _RSID_NEEDLE = re.compile(rb"rs[0-9]")
@@ -193,6 +191,11 @@ def candidate_lines(
     for needle, family, gate in _BYTE_NEEDLES:
         if wanted(family, gate):
             _search(spans, data, needle, family)
+    if wanted(_WORD_FAMILIES, _B):
+        lowered = data.lower()
+        for needle, family in _WORD_NEEDLES:
+            if family & families:
+                _search(spans, lowered, needle, family)
     if families & Family.TOKENS:
         _search(spans, data.translate(TOKEN), b"x" * max(token_length, 8), Family.TOKENS)
     for pattern in extra:

@@ -8,7 +8,7 @@ from pathlib import Path
 from orchestrator.checks.engine import ENGINE_VERSION, check_paths, expand_paths
 from orchestrator.checks.model import RuleSet, Verdict
 from orchestrator.checks.rulesets import ruleset_digest
-from tests.unit.checks.doubles import Recorder
+from tests.unit.checks.doubles import Recorder, SignatureScanner
 
 
 def test_report_records_engine_ruleset_and_each_file(
@@ -17,7 +17,9 @@ def test_report_records_engine_ruleset_and_each_file(
     data = b"group,count\na,30\n"
     (tmp_path / "t.csv").write_bytes(data)
     (tmp_path / "s.txt").write_bytes(b"SECRET\n")
-    report = check_paths([tmp_path], default_rules, content=Recorder().scanners())
+    report = check_paths(
+        [tmp_path], default_rules, scanner=SignatureScanner(), content=Recorder().scanners()
+    )
     record = report.as_dict()
     assert record["engine"]["version"] == ENGINE_VERSION
     assert record["ruleset"] == {
