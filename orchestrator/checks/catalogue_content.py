@@ -131,6 +131,30 @@ CONTENT_RULES: tuple[RuleSpec, ...] = (
         ),
     ),
     RuleSpec(
+        "genomic.text.genotype_calls",
+        "Per-sample genotype calls (0/1, 1|1, ./.): lines that are mostly calls, in a table or"
+        " text, are individual-level genotype data.",
+        _B,
+        (
+            ParamSpec(
+                "min_calls_per_line",
+                "integer",
+                "Fewest calls on a line (making up at least half its fields) that count it.",
+                "lower",
+                minimum=1,
+                default=10,
+            ),
+            ParamSpec(
+                "min_lines",
+                "integer",
+                "Fewest such lines in one file that are flagged.",
+                "lower",
+                minimum=1,
+                default=5,
+            ),
+        ),
+    ),
+    RuleSpec(
         "genomic.text.rsid_density",
         "Dense lists of variant identifiers (rsIDs): genotype or variant-level data.",
         _R,

@@ -14,11 +14,15 @@ from orchestrator.checks.identifiers import Hit
 
 NUCLEOTIDES = "genomic.text.nucleotide_run"
 SEQUENCES = "genomic.text.sequence_data"
+GENOTYPES = "genomic.text.genotype_calls"
 RSIDS = "genomic.text.rsid_density"
 
 _RUN_RE = re.compile(r"[ACGTNacgtn]+")
 _RSID_RE = re.compile(r"(?<![A-Za-z0-9_])rs[0-9]{3,10}(?![A-Za-z0-9_])")
 _WORD_RE = re.compile(r"[^\s,;|]+")
+_WORD_SPLIT_RE = re.compile(r"[^\s,;]+")  # "|" is part of a phased call here
+# A diploid call as VCF writes it: 0/1, 1|1, ./., 0/2 (alleles up to 9).
+_CALL_RE = re.compile(r"(?<![\w/|.])(?:[0-9]|\.)[/|](?:[0-9]|\.)(?![\w/|.])")
 
 
 def find_nucleotide_runs(line: str, min_length: int) -> list[Hit]:
@@ -30,6 +34,12 @@ def find_nucleotide_runs(line: str, min_length: int) -> list[Hit]:
             message = f"nucleotide run of {len(run)} bases"
             hits.append(Hit(NUCLEOTIDES, m.start(), message, m.end()))
     return hits
+
+
+def count_calls(line: str) -> tuple[int, int]:
+    """(genotype calls, words) in one line."""
+    calls = len(_CALL_RE.findall(line))
+    return (calls, len(_WORD_SPLIT_RE.findall(line))) if calls else (0, 0)
 
 
 def count_rsids(line: str) -> tuple[int, int, int]:

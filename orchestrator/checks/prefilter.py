@@ -37,6 +37,7 @@ class Family:
     TOKENS = 64  # long tokens: high entropy, nucleotide runs, long keys
     RSIDS = 128
     PROJECT = 256  # patterns the rule set declares
+    GENOTYPES = 512  # genotype calls: 0/1, 1|1
 
 
 def _shape_table() -> bytes:
@@ -85,6 +86,8 @@ _SHAPE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
     (b"0aa", Family.POSTCODE, b""),  # sw1a 1aa, m1 1ae
     (b"000000", Family.NI, b""),  # ab123456c, ab123456 c (capitals: 0A above)
     (b"00 00 00", Family.NI, b""),  # ab 12 34 56 c
+    (b"0/0", Family.GENOTYPES, b""),  # 0/1, 1/1 (and dates: the matcher tells them apart)
+    (b"0|0", Family.GENOTYPES, b""),  # phased calls 0|1
     (b"AAAA", Family.KEYS | Family.BIRTH, b""),  # AKIA…, -----BEGIN, BIRTH, BORN, BEARER
 )
 _SPACED = b"0 "

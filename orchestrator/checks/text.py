@@ -35,6 +35,7 @@ _FAMILIES: dict[str, int] = {
     credentials.ENTROPY: Family.TOKENS,
     genomic_text.NUCLEOTIDES: Family.TOKENS,
     genomic_text.SEQUENCES: Family.TOKENS,
+    genomic_text.GENOTYPES: Family.GENOTYPES,
     genomic_text.RSIDS: Family.RSIDS,
 }
 _KEY_RULES = (credentials.CLOUD, credentials.TOKENS, credentials.PRIVATE)
@@ -52,6 +53,8 @@ class ContentConfig:
     nucleotide_min: int
     read_min: int
     read_min_count: int
+    calls_min_per_line: int
+    calls_min_lines: int
     entropy_min_length: int
     entropy_min: float
     entropy_min_hex: float
@@ -116,6 +119,8 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
         nucleotide_min=nucleotide_min,
         read_min=read_min,
         read_min_count=int(num(genomic_text.SEQUENCES, "min_count")),
+        calls_min_per_line=int(num(genomic_text.GENOTYPES, "min_calls_per_line")),
+        calls_min_lines=int(num(genomic_text.GENOTYPES, "min_lines")),
         entropy_min_length=entropy_min_length,
         entropy_min=num(credentials.ENTROPY, "min_entropy"),
         entropy_min_hex=num(credentials.ENTROPY, "min_entropy_hex"),
@@ -137,6 +142,8 @@ class RsidTally:
     first: Location | None = None
     reads: int = 0
     first_read: Location | None = None
+    call_lines: int = 0  # lines that are mostly genotype calls
+    first_calls: Location | None = None
 
 
 def check_line(line: str, fams: int, cfg: ContentConfig) -> list[Hit]:
@@ -216,6 +223,12 @@ def scan_block(
                     tally.first_read = Location(line=locate(line_no), column=column)
                 continue
             yield locate(line_no), hit._replace(offset=hit.offset + chars_before)
+        if fams & Family.GENOTYPES and cfg.on(genomic_text.GENOTYPES):
+            calls, words = genomic_text.count_calls(line)
+            if calls >= cfg.calls_min_per_line and 2 * calls >= words:
+                tally.call_lines += 1
+                if tally.first_calls is None:
+                    tally.first_calls = Location(line=locate(line_no))
         if fams & Family.RSIDS and cfg.on(genomic_text.RSIDS):
             n, words, offset = genomic_text.count_rsids(line)
             if n:
@@ -227,8 +240,20 @@ def scan_block(
 
 def genomic_findings(tally: RsidTally, cfg: ContentConfig) -> list[Finding]:
     """The file-level genomic findings: a dense rsID list, many read-length sequences."""
-    found = [f for f in (rsid_finding(tally, cfg), _reads_finding(tally, cfg)) if f is not None]
-    return found
+    found = (rsid_finding(tally, cfg), _reads_finding(tally, cfg), _calls_finding(tally, cfg))
+    return [f for f in found if f is not None]
+
+
+def _calls_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
+    if not cfg.on(genomic_text.GENOTYPES) or tally.call_lines < cfg.calls_min_lines:
+        return None
+    return Finding(
+        genomic_text.GENOTYPES,
+        cfg.severities[genomic_text.GENOTYPES],
+        f"{tally.call_lines} lines of genotype calls (at least {cfg.calls_min_per_line} each):"
+        " individual-level genotype data",
+        tally.first_calls or Location(),
+    )
 
 
 def _reads_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:

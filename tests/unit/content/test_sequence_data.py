@@ -51,3 +51,43 @@ def test_a_sequence_quoted_in_prose_goes_to_review(text: str) -> None:
     found = scan_text(text)
     assert of_rule(found, SEQUENCES) == []
     assert {f.severity for f in of_rule(found, RUN)} == {Severity.REVIEW}
+
+
+CALLS = "genomic.text.genotype_calls"
+
+
+def calls(n: int, seed: int, phased: bool = False) -> list[str]:
+    rng = random.Random(seed)
+    sep = "|" if phased else "/"
+    return [f"{rng.choice('01.')}{sep}{rng.choice('01.')}" for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(f"rs{100 + i}\t" + "\t".join(calls(20, i)) + "\n" for i in range(6)),  # VCF-like
+        "".join(f"S{i}," + ",".join(calls(12, i, phased=True)) + "\n" for i in range(5)),
+        "".join(f"chr1 {1000 + i} " + " ".join(calls(30, i)) + "\n" for i in range(9)),
+    ],
+)
+def test_per_sample_genotype_calls_block(text: str) -> None:
+    found = of_rule(scan_text(text), CALLS)
+    assert [f.severity for f in found] == [Severity.BLOCK]
+    assert found[0].message.endswith("individual-level genotype data")
+
+
+def test_genotype_calls_in_table_cells_block() -> None:
+    rows = [["sample", *(f"snp{j}" for j in range(10))]]
+    rows += [[f"P{i}", *calls(10, i)] for i in range(6)]
+    assert [f.severity for f in of_rule(scan_table(rows), CALLS)] == [Severity.BLOCK]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "visit 01/02/2020, 3/4 of patients, a 0/1 outcome in 1/2 of sites\n" * 30,
+        "Genotype 0/1 carriers (n=120) and 1/1 carriers (n=45) were compared.\n" * 10,
+    ],
+)
+def test_fractions_dates_and_a_few_calls_in_prose_are_not_genotype_data(text: str) -> None:
+    assert of_rule(scan_text(text), CALLS) == []
