@@ -2,8 +2,8 @@
 
 Running a dozen validating regular expressions over every byte would cost far more
 than hashing the file. Instead each block of text is translated once into a *shape*
-(digits become ``0``, capitals ``A``, small letters ``a`` or ``c``, dashes spaces;
-other punctuation survives) and once into a *token map* (characters of base64, hex and
+(digits become ``0``, capitals ``A``, small letters ``a``, dashes spaces; other
+punctuation survives) and once into a *token map* (characters of base64, hex and
 URL-encoded tokens become ``x``). Each family of checks has fixed needles whose
 absence proves the family cannot match: a ten-digit run (``0000000000``), a spaced or
 dashed number (``000 000``), a digit before a capital (``0A``: postcodes, NI numbers),
@@ -49,9 +49,7 @@ def _shape_table() -> bytes:
         elif "A" <= ch <= "Z":
             table[c] = ord("A")
         elif "a" <= ch <= "z":
-            # Small letters that may end a postcode's inward code (or an NI number) are
-            # ``a``; the others (c, i, k, m, o, v) ``c``.
-            table[c] = ord("c") if ch in "cikmov" else ord("a")
+            table[c] = ord("a")
         elif ch == "-":
             table[c] = ord(" ")
         elif ch == "(":
@@ -83,11 +81,19 @@ _SHAPE_NEEDLES: tuple[tuple[bytes, int, bytes], ...] = (
     (b"000 000", Family.NUMBERS, b""),  # 943 476 5919, 943-476-5919, 020 7946 0958
     (b"0A", Family.POSTCODE | Family.NI, b""),  # SW1A 1AA, M1 1AE, AB123456C
     (b"00 A", Family.NI, b""),  # AB 12 34 56 C
-    (b"0aa", Family.POSTCODE, b""),  # sw1a 1aa, m1 1ae
-    (b"000000", Family.NI, b""),  # ab123456c, ab123456 c (capitals: 0A above)
-    (b"00 00 00", Family.NI, b""),  # ab 12 34 56 c
-    (b"0/0", Family.GENOTYPES, b""),  # 0/1, 1/1 (and dates: the matcher tells them apart)
-    (b"0|0", Family.GENOTYPES, b""),  # phased calls 0|1
+    # Small letters: a digit then a letter ends an NI number (ab123456c) and starts a
+    # postcode's inward code (sw1a 1aa). Every needle holding a digit costs a byte-by-byte
+    # pass over digit-heavy text, so there are as few as the checks allow.
+    (b"0a", Family.POSTCODE | Family.NI, b""),
+    (b"00 00 00 a", Family.NI, b""),  # ab 12 34 56 c
+    (b"000000 a", Family.NI, b""),  # ab123456 c
+    # Genotype calls (0/1, 1|1) end at a separator; dates (00/00/0000) go on with a digit
+    # or a slash. Only in blocks holding a / or a |.
+    (b"0/0\t", Family.GENOTYPES, b"/"),
+    (b"0/0,", Family.GENOTYPES, b"/"),
+    (b"0/0 ", Family.GENOTYPES, b"/"),
+    (b"0/0\x1f", Family.GENOTYPES, b"/"),  # between cells the table scanner joins
+    (b"0|0", Family.GENOTYPES, b"|"),
     (b"AAAA", Family.KEYS | Family.BIRTH, b""),  # AKIA…, -----BEGIN, BIRTH, BORN, BEARER
 )
 _SPACED = b"0 "
