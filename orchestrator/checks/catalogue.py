@@ -41,6 +41,9 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
         "Text that is not valid UTF-8 (it is checked with undecodable bytes replaced).",
         _R,
     ),
+    RuleSpec(
+        "type.empty", "Empty files and members (an empty output is almost always a mistake).", _R
+    ),
     RuleSpec("names.hidden", "Hidden files and folders (names starting with a dot).", _R),
     RuleSpec(
         "names.unsafe_characters",
@@ -162,6 +165,11 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
                 "true",
             ),
         ),
+    ),
+    RuleSpec(
+        "engine.unread",
+        "Content inside a container that the engine does not know how to read (an unknown part, stream, chunk or output type): it was not checked.",
+        _R,
     ),
     RuleSpec(
         "engine.malformed",

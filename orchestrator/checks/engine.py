@@ -161,6 +161,8 @@ def judge_type(ctx: Context, kind: str, name: str, size: int) -> None:
             "archive.unsupported",
             f"`{kind}` archives cannot be opened, so their content is unchecked",
         )
+    elif kind == "empty":
+        ctx.add("type.empty", "file is empty; an empty output is almost always a mistake")
     promised = EXTENSION_TYPES.get(extension(name))
     if promised is not None and kind not in promised:
         ctx.add(
@@ -267,6 +269,7 @@ def check_file(
         with contextlib.suppress(OSError):
             digest, size = _hash_only(path)
     judge_type(ctx, kind, path.name, size)
+    ctx.summarise()
     return FileReport(shown, digest, size, kind, tuple(ctx.findings))
 
 

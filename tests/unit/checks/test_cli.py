@@ -17,11 +17,11 @@ ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     paths = {
-        "pass": tmp_path / "empty.txt",
+        "pass": tmp_path / "notes.txt",
         "review": tmp_path / ".hidden",
         "block": tmp_path / "tool.csv",
     }
-    paths["pass"].write_bytes(b"")
+    paths["pass"].write_bytes(b"fine\n")
     paths["review"].write_bytes(b"")
     paths["block"].write_bytes(ELF)
     return paths

@@ -96,25 +96,6 @@ def test_acro_results_are_handed_to_the_acro_check(
     assert len(recorder.acro_checked) == 1
 
 
-def test_missing_content_scanners_fail_closed(tmp_path, default_rules, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import importlib
-
-    real = importlib.import_module
-
-    def without_content(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
-        if name in ("orchestrator.checks.text", "orchestrator.checks.tables"):
-            raise ImportError(f"No module named {name!r}")
-        return real(name, package)
-
-    monkeypatch.setattr(importlib, "import_module", without_content)
-    path = tmp_path / "t.csv"
-    path.write_text("a,b\n1,2\n")
-    report = check_file(path, default_rules, content=default_content_scanners())
-    assert report.verdict == Verdict.BLOCK
-    assert rules_of(report) == {"engine.error"}
-    assert all("unavailable in this build" in f.message for f in report.findings)
-
-
 def test_a_scanner_that_raises_becomes_an_engine_error_finding(tmp_path, default_rules) -> None:  # type: ignore[no-untyped-def]
     from orchestrator.checks.content import ContentScanners
     from tests.unit.checks.doubles import ExplodingTextScanner
