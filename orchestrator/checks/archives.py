@@ -24,7 +24,7 @@ from typing import IO, cast
 from orchestrator.checks.context import Context, Inspect
 from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
-from orchestrator.checks.office import check_office
+from orchestrator.checks.office import check_office, part_name
 from orchestrator.checks.streams import BudgetExceeded, BudgetReader, Readable
 
 RATIO_FLOOR = 64 * 1024
@@ -59,8 +59,8 @@ def can_enter(ctx: Context, kind: str) -> bool:
 
 def zip_kind(names: list[str]) -> str:
     """Refine a zip by its members: office documents, NumPy archives or a plain zip."""
-    members = set(names)
-    if "[Content_Types].xml" in members:
+    members = {part_name(n) for n in names}
+    if "[content_types].xml" in members:
         if "xl/workbook.xml" in members:
             return "xlsx"
         if "word/document.xml" in members:
