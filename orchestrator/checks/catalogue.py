@@ -120,6 +120,20 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec("image.trailing_data", "Data appended after an image's end marker.", _B),
     RuleSpec(
+        "image.pixels",
+        "Images whose declared dimensions exceed the pixel budget, judged from the header before any pixel is read.",
+        _B,
+        (
+            ParamSpec(
+                "max_pixels",
+                "integer",
+                "Most pixels (width times height) an image may have.",
+                "lower",
+                minimum=1,
+            ),
+        ),
+    ),
+    RuleSpec(
         "pdf.active_content",
         "PDFs with JavaScript, automatic actions (OpenAction, AA) or Launch actions.",
         _B,
