@@ -188,7 +188,7 @@ def _dispatch(ctx: Context, stream: Readable, kind: str, name: str) -> str:
     elif kind in TEXT_TYPES:
         check_text_stream(ctx, stream, kind, name)
     elif kind in ("png", "jpeg", "gif"):
-        check_image(ctx, stream, kind)
+        check_image(ctx, stream, kind, inspect)
     elif kind == "pdf":
         check_pdf(ctx, stream)
     elif kind == "tar":

@@ -12,10 +12,12 @@ the end marker (PNG IEND, JPEG EOI, GIF trailer) are flagged ``image.trailing_da
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
+from collections.abc import Callable
 
-from orchestrator.checks.context import Context
+from orchestrator.checks.context import Context, Inspect
 from orchestrator.checks.model import Location
 from orchestrator.checks.streams import CHUNK, Readable, read_head
 from orchestrator.checks.textflow import LabelledText
@@ -66,13 +68,16 @@ class _Walker:
         self.offset += count
         return data
 
-    def skip(self, count: int, what: str) -> None:
+    def skip(self, count: int, what: str, crc: int = 0) -> int:
+        """Skip ``count`` bytes; the CRC-32 of them, continuing ``crc``."""
         while count > 0:
             data = self.stream.read(min(count, CHUNK))
             if not data:
                 raise Malformed(f"truncated {what} at byte {self.offset}")
+            crc = zlib.crc32(data, crc)
             count -= len(data)
             self.offset += len(data)
+        return crc
 
     def trailing(self) -> int:
         extra = 0
@@ -100,12 +105,23 @@ def judge_pixels(ctx: Context, width: int, height: int) -> None:
         )
 
 
-def check_image(ctx: Context, stream: Readable, kind: str) -> None:
+def check_image(ctx: Context, stream: Readable, kind: str, inspect: Inspect) -> None:
     """Walk a PNG, JPEG or GIF stream, scanning metadata and flagging trailing data."""
     walker = _Walker(stream)
     labelled = LabelledText(ctx)
+
+    def payload(label: str, data: bytes) -> None:
+        """Text a chunk carries: checked like a file of its own kind, within the depth limit."""
+        if ctx.depth >= ctx.int_param("archive.limits", "max_depth", 3):
+            labelled.feed(label, data.decode("utf-8", "replace"))
+        else:
+            inspect(ctx.inside(label), io.BytesIO(data), label)
+
     try:
-        {"png": _walk_png, "jpeg": _walk_jpeg, "gif": _walk_gif}[kind](walker, labelled, ctx)
+        if kind == "png":
+            _walk_png(walker, labelled, ctx, payload)
+        else:
+            {"jpeg": _walk_jpeg, "gif": _walk_gif}[kind](walker, labelled, ctx)
         end = walker.offset
         extra = walker.trailing()
         if extra:
@@ -121,7 +137,9 @@ def check_image(ctx: Context, stream: Readable, kind: str) -> None:
     labelled.finish()
 
 
-def _walk_png(walker: _Walker, labelled: LabelledText, ctx: Context) -> None:
+def _walk_png(
+    walker: _Walker, labelled: LabelledText, ctx: Context, payload: Callable[[str, bytes], None]
+) -> None:
     walker.exact(8, "signature")
     while True:
         header = walker.exact(8, "chunk header")
@@ -130,42 +148,44 @@ def _walk_png(walker: _Walker, labelled: LabelledText, ctx: Context) -> None:
         name = kind.decode("latin-1")
         if length > 2**31 - 1:
             raise Malformed(f"chunk length {length} is out of range")
-        if kind == b"IHDR" and length >= 8:
-            body = walker.exact(length, "header chunk")
-            judge_pixels(ctx, int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big"))
-        elif kind in _PIXEL_CHUNKS or kind in _STRUCTURE_CHUNKS:
-            walker.skip(length, "chunk data")
+        crc = zlib.crc32(kind)
+        if kind in _PIXEL_CHUNKS or kind in _STRUCTURE_CHUNKS - {b"IHDR"}:
+            crc = walker.skip(length, "chunk data", crc)
         elif length <= MAX_METADATA_BYTES:
-            body = walker.exact(length, "text chunk")
-            if kind in (b"tEXt", b"zTXt", b"iTXt"):
-                labelled.feed(f"png {name}", _png_text(kind, body))
-            else:
+            body = walker.exact(length, "chunk")
+            crc = zlib.crc32(body, crc)
+            if kind == b"IHDR" and length >= 8:
+                judge_pixels(ctx, int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big"))
+            elif kind in (b"tEXt", b"zTXt", b"iTXt"):
+                keyword, text = _png_text(kind, body)
+                labelled.feed(f"png {name} keyword", keyword)
+                payload(f"png {name}", text)
+            elif kind != b"IHDR":
                 labelled.feed(f"png chunk {name}", printable_strings(body))
         else:
-            walker.skip(length, "chunk data")
+            crc = walker.skip(length, "chunk data", crc)
             ctx.add(
                 "engine.unread",
                 f"png chunk `{name}` of {length:,} bytes is larger than the metadata limit; not read",
             )
-        walker.exact(4, "chunk checksum")
+        if int.from_bytes(walker.exact(4, "chunk checksum"), "big") != crc:
+            raise Malformed(f"chunk `{name}` fails its checksum at byte {walker.offset - 4}")
         if kind == b"IEND":
             return
 
 
-def _png_text(kind: bytes, body: bytes) -> str:
+def _png_text(kind: bytes, body: bytes) -> tuple[str, bytes]:
+    """The keyword and the text (as bytes) of a tEXt, zTXt or iTXt chunk."""
     keyword, _, rest = body.partition(b"\x00")
     name = keyword.decode("latin-1")
     if kind == b"tEXt":
-        return f"{name}: {rest.decode('latin-1')}"
+        return name, rest.decode("latin-1").encode("utf-8")
     if kind == b"zTXt":
-        return f"{name}: {_inflate(rest[1:]).decode('latin-1')}"
-    if kind == b"iTXt":
-        compressed, rest = rest[:1], rest[2:]
-        _language, _, rest = rest.partition(b"\x00")
-        _translated, _, text = rest.partition(b"\x00")
-        raw = _inflate(text) if compressed == b"\x01" else text
-        return f"{name}: {raw.decode('utf-8', 'replace')}"
-    return printable_strings(body)
+        return name, _inflate(rest[1:]).decode("latin-1").encode("utf-8")
+    compressed, rest = rest[:1], rest[2:]
+    _language, _, rest = rest.partition(b"\x00")
+    _translated, _, text = rest.partition(b"\x00")
+    return name, _inflate(text) if compressed == b"\x01" else text
 
 
 def _inflate(data: bytes) -> bytes:

@@ -2,7 +2,8 @@
 
 Outputs are what most often leaks from a notebook: printed data frames, plots, error
 messages quoting data. A notebook carrying outputs is flagged ``notebook.outputs`` so a
-reviewer looks at it, and each output is checked: text through the text scanner, HTML
+reviewer looks at it, and each output is checked: text like a file of its own kind
+(a printed table goes to the table scanner, a printed archive is opened), HTML
 tables through the table scanner, images through the image checks. Markdown cell
 attachments are decoded and checked like files of their own kind; every other field
 (notebook, cell and output metadata, unknown keys) is scanned as JSON text.
@@ -154,7 +155,7 @@ def _check_output(
 ) -> None:
     _feed_rest(labelled, label, output, _OUTPUT_KEYS)
     if "text" in output:
-        labelled.feed(label, _joined(output["text"]))
+        _check_text(ctx, label, _joined(output["text"]), inspect)
     if "traceback" in output:
         labelled.feed(f"{label} traceback", _joined(output["traceback"]))
     data = output.get("data")
@@ -166,13 +167,18 @@ def _check_output(
         elif mime == "text/html":
             _check_html(ctx, labelled, label, _joined(value))
         elif mime.startswith("text/") or mime.endswith("json"):
-            labelled.feed(f"{label} {mime}", _joined(value))
+            _check_text(ctx, f"{label} {mime}", _joined(value), inspect)
         else:
             ctx.add(
                 "notebook.outputs",
                 f"output of type {mime} cannot be checked",
                 Location(member=label),
             )
+
+
+def _check_text(ctx: Context, label: str, text: str, inspect: Inspect) -> None:
+    """A text output, checked like a file of its own kind (a printed CSV is a table)."""
+    inspect(ctx.inside(label, nested=False), io.BytesIO(text.encode("utf-8")), "output")
 
 
 def _check_html(ctx: Context, labelled: LabelledText, label: str, html: str) -> None:
