@@ -25,7 +25,7 @@ from orchestrator.checks.context import Context, Inspect
 from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
 from orchestrator.checks.office import check_office, part_name
-from orchestrator.checks.streams import BudgetExceeded, BudgetReader, Readable
+from orchestrator.checks.streams import CHUNK, BudgetExceeded, BudgetReader, Readable
 
 RATIO_FLOOR = 64 * 1024
 """Members smaller than this are never judged by compression ratio (tiny files compress well)."""
@@ -118,7 +118,14 @@ def check_zip(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> str:
     """Check a zip archive (or an office document, which is one); return its refined type."""
     try:
         archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         ctx.add("engine.malformed", f"zip archive cannot be read: {exc}")
         return "zip"
     with archive:
@@ -160,19 +167,37 @@ def _expand_zip_member(
     return True
 
 
-def check_tar(ctx: Context, stream: Readable, inspect: Inspect) -> None:
-    """Check a tar stream member by member, judging each header before reading its data."""
+def check_tar(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> None:
+    """Check a (seekable) tar archive member by member, judging each header before its data.
+
+    A damaged header ends the archive for a tar reader, so whatever follows the end
+    (other than the zero blocks that pad it) is reported as not read.
+    """
     if not can_enter(ctx, "tar"):
         return
     try:
-        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|") as archive:
+        with tarfile.open(fileobj=fileobj, mode="r:") as archive:
             for member in archive:
                 if not _check_tar_member(ctx, archive, member, inspect):
                     return
+            fileobj.seek(archive.offset)
+            _judge_after_end(ctx, fileobj, archive.offset)
     except BudgetExceeded as exc:
         ctx.add("archive.limits", f"{exc}; expansion stopped")
     except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
         ctx.add("engine.malformed", f"tar archive cannot be read: {exc}")
+
+
+def _judge_after_end(ctx: Context, fileobj: IO[bytes], end: int) -> None:
+    stray = 0
+    while data := fileobj.read(CHUNK):
+        stray += len(data) - data.count(0)
+    if stray:
+        ctx.add(
+            "engine.malformed",
+            f"{stray:,} non-zero bytes follow the end of the tar archive (a damaged header?); not read",
+            Location(offset=end),
+        )
 
 
 def _check_tar_member(

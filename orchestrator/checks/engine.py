@@ -192,7 +192,8 @@ def _dispatch(ctx: Context, stream: Readable, kind: str, name: str) -> str:
     elif kind == "pdf":
         check_pdf(ctx, stream)
     elif kind == "tar":
-        check_tar(ctx, stream, inspect)
+        with spool(stream) as seekable:
+            check_tar(ctx, seekable, inspect)
     elif kind in ("gzip", "bzip2", "xz"):
         check_compressed(ctx, stream, kind, name, inspect)
     elif kind == "zip":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from urllib.parse import unquote
 from xml.etree.ElementTree import ParseError
@@ -49,7 +50,16 @@ _EMBEDDED = re.compile(r"(^|/)(embeddings|activex|externallinks)/")
 _PRINTER_SETTINGS = re.compile(r"(^|/)printersettings/")
 _ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
 _XML_EXTENSIONS = (".xml", ".rels", ".vml")
-_PART_ERRORS = (ParseError, KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError)
+_PART_ERRORS = (
+    ParseError,
+    KeyError,
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+)
 
 
 def part_name(name: str) -> str:
