@@ -72,6 +72,17 @@ def zip_kind(names: list[str]) -> str:
     return "zip"
 
 
+def _is_open_document(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument file (ODS, ODT, ODP): a zip whose first member names its type."""
+    infos = archive.infolist()
+    if not infos or infos[0].filename != "mimetype" or infos[0].file_size > 256:
+        return False
+    try:
+        return archive.read(infos[0]).startswith(b"application/vnd.oasis.opendocument")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
+        return False
+
+
 def judge_zip_headers(ctx: Context, infos: list[zipfile.ZipInfo]) -> bool:
     """Judge the central directory; True when the archive may be expanded."""
     blocked = False
@@ -133,7 +144,7 @@ def check_zip(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> str:
         kind = zip_kind([i.filename for i in infos])
         if not judge_zip_headers(ctx, infos):
             return kind
-        if kind in ("xlsx", "docx", "pptx"):
+        if kind in ("xlsx", "docx", "pptx") or _is_open_document(archive):
             check_office(ctx, archive, kind, inspect)
             return kind
         if not can_enter(ctx, kind):

@@ -1,4 +1,4 @@
-"""Office Open XML files (XLSX, DOCX, PPTX): every part read, whatever the workbook names.
+"""Office files (XLSX, DOCX, PPTX, and OpenDocument): every part read, whatever the index names.
 
 The package's own index (``[Content_Types].xml``, the workbook's sheet list) is not
 trusted to say what to read: every member is read. Part names are compared the way

@@ -9,7 +9,8 @@ either, so one is a sign of a crafted file.
 
 :func:`text_lines` gives every piece of text a part holds: element text, tails and
 attribute values (custom XML, pivot caches and chart caches keep data in attributes).
-Runs of a paragraph (``w:p``, ``a:p``) are joined into one line. :class:`PartText`
+Runs and spans of a paragraph (``w:p``, ``a:p``, ``text:p``) are joined into one line
+without separators, as a viewer shows them. :class:`PartText`
 feeds those lines to a text scanner in batches, counting lines so a finding names the
 part and the line of its extracted text.
 """
@@ -30,6 +31,7 @@ _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _OVERLAP = max(len(m) for m in _DTD_MARKERS) - 1
 _WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00", b"\x00\x00")
 BATCH_CHARS = 1024 * 1024
+_PARAGRAPHS = frozenset({"p", "h", "si", "is", "text"})
 
 
 class DtdGuard(io.RawIOBase):
@@ -82,28 +84,45 @@ def local(tag: str) -> str:
 
 
 def text_lines(stream: Readable) -> Iterator[str]:
-    """Every text, tail and attribute value of a part; runs of a paragraph joined on one line."""
-    paragraph: list[str] = []
+    """Every text, tail and attribute value of a part, one line each; a paragraph on one line.
+
+    A paragraph (``w:p``, ``a:p``, ``text:p``, ``text:h``; rich text ``si``, ``is`` and
+    comment ``text``) is joined the way it is shown, runs and spans without separators,
+    so text split across runs is seen whole.
+    """
+    stack: list[Element] = []
+    in_paragraph = 0
     previous: Element | None = None
-    for element, _ in walk(stream):
+    for event, element in _iterparse(DtdGuard(stream), events=("start", "end")):  # noqa: S314
         # A tail is known only once the parser has moved past it: read the previous one's.
-        if previous is not None and previous.tail and previous.tail.strip():
-            yield previous.tail.strip()
-        previous = element
+        if previous is not None:
+            if previous.tail and previous.tail.strip():
+                yield previous.tail.strip()
+            previous = None
         name = local(element.tag)
-        if name == "t" and element.text:
-            paragraph.append(element.text)
-        elif name == "p":
-            if paragraph:
-                yield " ".join(paragraph)
-                paragraph = []
-        elif element.text and element.text.strip():
-            yield element.text.strip()
-        for value in element.attrib.values():
-            if value.strip():
-                yield value
-    if paragraph:
-        yield " ".join(paragraph)
+        if event == "start":
+            stack.append(element)
+            in_paragraph += name in _PARAGRAPHS
+            continue
+        stack.pop()
+        if name in _PARAGRAPHS:
+            in_paragraph -= 1
+            if in_paragraph:
+                continue
+            text = "".join(element.itertext()).strip()
+            if text:
+                yield text
+            for inner in element.iter():
+                yield from (v for v in inner.attrib.values() if v.strip())
+        elif in_paragraph:
+            continue  # kept whole until its paragraph ends
+        else:
+            if element.text and element.text.strip():
+                yield element.text.strip()
+            yield from (v for v in element.attrib.values() if v.strip())
+        if stack:
+            stack[-1].remove(element)
+            previous = element
 
 
 class PartText:

@@ -236,3 +236,35 @@ def test_row_level_identifiers_hidden_in_custom_xml_never_pass(tmp_path: Path, t
     assert report.verdict != Verdict.PASS
     assert "identifiers.nhs_number" in rules_of(report)
     assert len(report.findings) < 1000
+
+
+def test_text_split_across_runs_and_spans_is_read_whole(check_bytes: CheckBytes) -> None:
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    document = (
+        f'<w:document xmlns:w="{ns}"><w:body><w:p><w:r><w:t>SEC</w:t></w:r>'
+        "<w:r><w:t>RET</w:t></w:r></w:p></w:body></w:document>"
+    )
+    docx = make_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": document.encode()})
+    assert "secrets.tokens" in rules_of(check_bytes("d.docx", docx))
+    comment = f'<comments xmlns="{MAIN}"><commentList><comment ref="A1"><text><r><t>SEC</t></r><r><t>RET</t></r></text></comment></commentList></comments>'
+    report = check_bytes("c.xlsx", make_zip({**workbook(), "xl/comments1.xml": comment.encode()}))
+    assert "secrets.tokens" in rules_of(report)
+
+
+def test_open_document_text_is_read_like_office_text(check_bytes: CheckBytes) -> None:
+    content = (
+        '<office:document-content xmlns:office="o" xmlns:text="t"><office:body><office:text>'
+        "<text:p>SEC<text:span>RET</text:span> here</text:p></office:text></office:body>"
+        "</office:document-content>"
+    )
+    odt = make_zip(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.text",
+            "content.xml": content.encode(),
+            "META-INF/manifest.xml": b'<manifest:manifest xmlns:manifest="m"/>',
+        }
+    )
+    report = check_bytes("notes.odt", odt)
+    assert ("secrets.tokens", "content.xml") in {
+        (f.rule, f.location.member) for f in report.findings
+    }
