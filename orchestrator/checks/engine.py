@@ -64,6 +64,7 @@ from orchestrator.checks.streams import (
     read_head,
     spool,
 )
+from orchestrator.checks.svgs import check_svg
 from orchestrator.checks.textflow import check_text_stream
 
 ENGINE_VERSION = __version__
@@ -185,6 +186,8 @@ def _dispatch(ctx: Context, stream: Readable, kind: str, name: str) -> str:
             )
         else:
             check_notebook(ctx, data, inspect)
+    elif kind == "svg":
+        check_svg(ctx, stream, name)
     elif kind in TEXT_TYPES:
         check_text_stream(ctx, stream, kind, name)
     elif kind in ("png", "jpeg", "gif"):

@@ -82,3 +82,14 @@ def test_images_beyond_the_pixel_budget_are_blocked_from_their_header(
 
 def test_an_ordinary_figure_is_within_the_pixel_budget(check_bytes: CheckBytes) -> None:
     assert check_bytes("fig.png", png_of_size(3000, 2000)).verdict == Verdict.PASS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"<tspan>SEC</tspan><tspan>RET</tspan>", b"&#83;ECR&#x45;T", b"SEC<!-- -->RET"],
+    ids=["pieces", "references", "comment"],
+)
+def test_svg_text_is_read_as_drawn(check_bytes: CheckBytes, text: bytes) -> None:
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><text x="1" y="2">' + text + b"</text></svg>"
+    report = check_bytes("fig.svg", svg)
+    assert ("secrets.tokens", "svg text") in {(f.rule, f.location.member) for f in report.findings}
