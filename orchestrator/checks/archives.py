@@ -6,7 +6,8 @@ encryption. Any of those stops the archive unopened, so a zip bomb, a traversal 
 or an encrypted archive is blocked in milliseconds. Tar members are judged from each
 header before their data is read. While expanding, every byte is charged to the shared
 :class:`~orchestrator.checks.streams.Budget`, so headers that lie cannot get past the
-limits either. Members are checked by the same pipeline as top-level files (``inspect``).
+limits either. Members are checked by the same pipeline as top-level files (``inspect``);
+zip comments and bytes outside every member are handled by :mod:`.zipbytes`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
 from orchestrator.checks.office import check_office, part_name
 from orchestrator.checks.streams import CHUNK, BudgetExceeded, BudgetReader, Readable
+from orchestrator.checks.zipbytes import check_zip_comments, judge_uncovered_bytes
 
 RATIO_FLOOR = 64 * 1024
 """Members smaller than this are never judged by compression ratio (tiny files compress well)."""
@@ -144,6 +146,8 @@ def check_zip(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> str:
         kind = zip_kind([i.filename for i in infos])
         if not judge_zip_headers(ctx, infos):
             return kind
+        check_zip_comments(ctx, archive)
+        judge_uncovered_bytes(ctx, archive, fileobj)
         if kind in ("xlsx", "docx", "pptx") or _is_open_document(archive):
             check_office(ctx, archive, kind, inspect)
             return kind
