@@ -19,14 +19,25 @@ import stat
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import IO, cast
 
+from orchestrator.checks.archive_metadata import check_gzip_header, tar_member_text
 from orchestrator.checks.context import Context, Inspect
+from orchestrator.checks.filetypes import HEAD_BYTES
 from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
 from orchestrator.checks.office import check_office, part_name
-from orchestrator.checks.streams import CHUNK, BudgetExceeded, BudgetReader, Readable
+from orchestrator.checks.streams import (
+    CHUNK,
+    BudgetExceeded,
+    BudgetReader,
+    HeadReader,
+    Readable,
+    read_head,
+)
+from orchestrator.checks.textflow import LabelledText
 from orchestrator.checks.zipbytes import check_zip_comments, judge_uncovered_bytes
 
 RATIO_FLOOR = 64 * 1024
@@ -192,15 +203,24 @@ def check_tar(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> None:
         return
     try:
         with tarfile.open(fileobj=fileobj, mode="r:") as archive:
+            records = LabelledText(ctx)
             for member in archive:
+                records.feed(f"{member.name} records", _records_text(tar_member_text(member)))
                 if not _check_tar_member(ctx, archive, member, inspect):
+                    records.finish()
                     return
+            records.feed("tar global records", _records_text(archive.pax_headers))
+            records.finish()
             fileobj.seek(archive.offset)
             _judge_after_end(ctx, fileobj, archive.offset)
     except BudgetExceeded as exc:
         ctx.add("archive.limits", f"{exc}; expansion stopped")
     except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
         ctx.add("engine.malformed", f"tar archive cannot be read: {exc}")
+
+
+def _records_text(records: Mapping[str, str]) -> str:
+    return "\n".join(f"{key}={value}" for key, value in records.items())
 
 
 def _judge_after_end(ctx: Context, fileobj: IO[bytes], end: int) -> None:
@@ -275,6 +295,10 @@ def check_compressed(
     if not can_enter(ctx, kind):
         return
     inner = inner_name(name, kind)
+    if kind == "gzip":
+        head = read_head(stream, HEAD_BYTES)
+        check_gzip_header(ctx, head)
+        stream = HeadReader(head, stream)
     try:
         ctx.budget.take_member(inner)
         with _decompressor(kind, stream) as decompressed:

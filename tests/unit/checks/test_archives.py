@@ -225,3 +225,53 @@ def test_bytes_outside_every_member_are_reported_as_not_read(check_bytes: CheckB
     report = check_bytes("gap.zip", bytes(patched))
     assert [(f.rule, f.location.offset) for f in report.findings] == [("engine.unread", second)]
     assert report.verdict == Verdict.REVIEW
+
+
+def test_gzip_header_fields_are_read(check_bytes: CheckBytes) -> None:
+    import struct
+
+    body = zlib_deflate(b"fine\n")
+    extra = b"SECRET-extra"
+    header = b"\x1f\x8b\x08" + bytes([0x04 | 0x08 | 0x10]) + b"\x00" * 4 + b"\x00\xff"
+    header += struct.pack("<H", len(extra)) + extra + b"SECRET-name\x00SECRET-comment\x00"
+    trailer = struct.pack("<II", zlib_crc(b"fine\n"), 5)
+    report = check_bytes("notes.txt.gz", header + body + trailer)
+    found = {(f.rule, f.location.member) for f in report.findings}
+    assert found == {
+        ("secrets.tokens", "gzip extra field"),
+        ("secrets.tokens", "gzip file name"),
+        ("secrets.tokens", "gzip comment"),
+    }
+
+
+def zlib_deflate(data: bytes) -> bytes:
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def zlib_crc(data: bytes) -> int:
+    import zlib
+
+    return zlib.crc32(data)
+
+
+def test_tar_pax_records_are_read(check_bytes: CheckBytes) -> None:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(
+        fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT, pax_headers={"note": "SECRET global"}
+    ) as archive:
+        info = tarfile.TarInfo("a.txt")
+        info.size = 5
+        info.pax_headers = {"comment": "SECRET member"}
+        archive.addfile(info, io.BytesIO(b"fine\n"))
+    report = check_bytes("out.tar", buffer.getvalue())
+    found = {(f.rule, f.location.member) for f in report.findings}
+    assert found == {
+        ("secrets.tokens", "a.txt records"),
+        ("secrets.tokens", "tar global records"),
+    }
