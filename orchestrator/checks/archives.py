@@ -6,7 +6,8 @@ encryption. Any of those stops the archive unopened, so a zip bomb, a traversal 
 or an encrypted archive is blocked in milliseconds. Tar members are judged from each
 header before their data is read. While expanding, every byte is charged to the shared
 :class:`~orchestrator.checks.streams.Budget`, so headers that lie cannot get past the
-limits either. Members are checked by the same pipeline as top-level files (``inspect``).
+limits either. Members are checked by the same pipeline as top-level files (``inspect``);
+zip comments and bytes outside every member are handled by :mod:`.zipbytes`.
 """
 
 from __future__ import annotations
@@ -18,14 +19,26 @@ import stat
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import IO, cast
 
+from orchestrator.checks.archive_metadata import check_gzip_header, tar_member_text
 from orchestrator.checks.context import Context, Inspect
+from orchestrator.checks.filetypes import HEAD_BYTES
 from orchestrator.checks.model import Location
 from orchestrator.checks.names import check_member_name
-from orchestrator.checks.office import check_office
-from orchestrator.checks.streams import BudgetExceeded, BudgetReader, Readable
+from orchestrator.checks.office import check_office, part_name
+from orchestrator.checks.streams import (
+    CHUNK,
+    BudgetExceeded,
+    BudgetReader,
+    HeadReader,
+    Readable,
+    read_head,
+)
+from orchestrator.checks.textflow import LabelledText
+from orchestrator.checks.zipbytes import check_zip_comments, judge_uncovered_bytes
 
 RATIO_FLOOR = 64 * 1024
 """Members smaller than this are never judged by compression ratio (tiny files compress well)."""
@@ -59,8 +72,8 @@ def can_enter(ctx: Context, kind: str) -> bool:
 
 def zip_kind(names: list[str]) -> str:
     """Refine a zip by its members: office documents, NumPy archives or a plain zip."""
-    members = set(names)
-    if "[Content_Types].xml" in members:
+    members = {part_name(n) for n in names}
+    if "[content_types].xml" in members:
         if "xl/workbook.xml" in members:
             return "xlsx"
         if "word/document.xml" in members:
@@ -70,6 +83,17 @@ def zip_kind(names: list[str]) -> str:
     if names and all(n.endswith(".npy") for n in names):
         return "npz"
     return "zip"
+
+
+def _is_open_document(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument file (ODS, ODT, ODP): a zip whose first member names its type."""
+    infos = archive.infolist()
+    if not infos or infos[0].filename != "mimetype" or infos[0].file_size > 256:
+        return False
+    try:
+        return archive.read(infos[0]).startswith(b"application/vnd.oasis.opendocument")
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
+        return False
 
 
 def judge_zip_headers(ctx: Context, infos: list[zipfile.ZipInfo]) -> bool:
@@ -118,7 +142,14 @@ def check_zip(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> str:
     """Check a zip archive (or an office document, which is one); return its refined type."""
     try:
         archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         ctx.add("engine.malformed", f"zip archive cannot be read: {exc}")
         return "zip"
     with archive:
@@ -126,7 +157,9 @@ def check_zip(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> str:
         kind = zip_kind([i.filename for i in infos])
         if not judge_zip_headers(ctx, infos):
             return kind
-        if kind in ("xlsx", "docx", "pptx"):
+        check_zip_comments(ctx, archive)
+        judge_uncovered_bytes(ctx, archive, fileobj)
+        if kind in ("xlsx", "docx", "pptx") or _is_open_document(archive):
             check_office(ctx, archive, kind, inspect)
             return kind
         if not can_enter(ctx, kind):
@@ -160,19 +193,46 @@ def _expand_zip_member(
     return True
 
 
-def check_tar(ctx: Context, stream: Readable, inspect: Inspect) -> None:
-    """Check a tar stream member by member, judging each header before reading its data."""
+def check_tar(ctx: Context, fileobj: IO[bytes], inspect: Inspect) -> None:
+    """Check a (seekable) tar archive member by member, judging each header before its data.
+
+    A damaged header ends the archive for a tar reader, so whatever follows the end
+    (other than the zero blocks that pad it) is reported as not read.
+    """
     if not can_enter(ctx, "tar"):
         return
     try:
-        with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|") as archive:
+        with tarfile.open(fileobj=fileobj, mode="r:") as archive:
+            records = LabelledText(ctx)
             for member in archive:
+                records.feed(f"{member.name} records", _records_text(tar_member_text(member)))
                 if not _check_tar_member(ctx, archive, member, inspect):
+                    records.finish()
                     return
+            records.feed("tar global records", _records_text(archive.pax_headers))
+            records.finish()
+            fileobj.seek(archive.offset)
+            _judge_after_end(ctx, fileobj, archive.offset)
     except BudgetExceeded as exc:
         ctx.add("archive.limits", f"{exc}; expansion stopped")
     except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
         ctx.add("engine.malformed", f"tar archive cannot be read: {exc}")
+
+
+def _records_text(records: Mapping[str, str]) -> str:
+    return "\n".join(f"{key}={value}" for key, value in records.items())
+
+
+def _judge_after_end(ctx: Context, fileobj: IO[bytes], end: int) -> None:
+    stray = 0
+    while data := fileobj.read(CHUNK):
+        stray += len(data) - data.count(0)
+    if stray:
+        ctx.add(
+            "engine.malformed",
+            f"{stray:,} non-zero bytes follow the end of the tar archive (a damaged header?); not read",
+            Location(offset=end),
+        )
 
 
 def _check_tar_member(
@@ -235,6 +295,10 @@ def check_compressed(
     if not can_enter(ctx, kind):
         return
     inner = inner_name(name, kind)
+    if kind == "gzip":
+        head = read_head(stream, HEAD_BYTES)
+        check_gzip_header(ctx, head)
+        stream = HeadReader(head, stream)
     try:
         ctx.budget.take_member(inner)
         with _decompressor(kind, stream) as decompressed:

@@ -41,6 +41,9 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
         "Text that is not valid UTF-8 (it is checked with undecodable bytes replaced).",
         _R,
     ),
+    RuleSpec(
+        "type.empty", "Empty files and members (an empty output is almost always a mistake).", _R
+    ),
     RuleSpec("names.hidden", "Hidden files and folders (names starting with a dot).", _R),
     RuleSpec(
         "names.unsafe_characters",
@@ -117,6 +120,20 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec("image.trailing_data", "Data appended after an image's end marker.", _B),
     RuleSpec(
+        "image.pixels",
+        "Images whose declared dimensions exceed the pixel budget, judged from the header before any pixel is read.",
+        _B,
+        (
+            ParamSpec(
+                "max_pixels",
+                "integer",
+                "Most pixels (width times height) an image may have.",
+                "lower",
+                minimum=1,
+            ),
+        ),
+    ),
+    RuleSpec(
         "pdf.active_content",
         "PDFs with JavaScript, automatic actions (OpenAction, AA) or Launch actions.",
         _B,
@@ -162,6 +179,11 @@ PIPELINE_RULES: tuple[RuleSpec, ...] = (
                 "true",
             ),
         ),
+    ),
+    RuleSpec(
+        "engine.unread",
+        "Content inside a container that the engine does not know how to read (an unknown part, stream, chunk or output type): it was not checked.",
+        _R,
     ),
     RuleSpec(
         "engine.malformed",

@@ -4,6 +4,11 @@ A :class:`Context` is made per top-level file. Nested content (an archive member
 notebook output, a sheet) gets a child context through :meth:`Context.inside`, which
 shares the findings list and the expansion budget and prefixes every location with
 the member path (``outer.zip!inner/table.csv``).
+
+Findings of one rule in one top-level file are capped at :data:`MAX_FINDINGS_PER_RULE`;
+the rest are only counted, and :meth:`Context.summarise` adds one finding per capped
+rule saying how many more there were. A small archive full of identifiers therefore
+yields a report a reviewer can read, in bounded memory.
 """
 
 from __future__ import annotations
@@ -23,8 +28,18 @@ from orchestrator.checks.model import (
 from orchestrator.checks.streams import Budget, Readable
 
 MEMBER_SEPARATOR = "!"
+MAX_FINDINGS_PER_RULE = 100
 NOT_FULLY_CHECKED = frozenset({"archive.limits", "engine.malformed"})
 """Rules whose findings mean content went unchecked: reported as ``engine.error`` when disabled."""
+
+
+@dataclass
+class Overflow:
+    """Findings left out of the report, per rule: how many and the worst severity."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    worst: dict[str, Severity] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -37,6 +52,7 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     member: str | None = None
     depth: int = 0
+    overflow: Overflow = field(default_factory=Overflow)
 
     def inside(self, member: str, *, nested: bool = True) -> Context:
         """A context for ``member`` of the current content; ``nested`` counts archive depth."""
@@ -48,6 +64,7 @@ class Context:
             findings=self.findings,
             member=path,
             depth=self.depth + (1 if nested else 0),
+            overflow=self.overflow,
         )
 
     def enabled(self, rule_id: str) -> bool:
@@ -73,12 +90,38 @@ class Context:
             message = f"not fully checked: {message}"
         else:
             severity = rule.severity
-        self.findings.append(Finding(rule_id, severity, message, self.locate(location)))
+        self._record(Finding(rule_id, severity, message, self.locate(location)))
 
     def add_findings(self, findings: list[Finding]) -> None:
         """Record findings from a content scanner, placing them inside the current member."""
         for finding in findings:
-            self.findings.append(replace(finding, location=self.locate(finding.location)))
+            self._record(replace(finding, location=self.locate(finding.location)))
+
+    def _record(self, finding: Finding) -> None:
+        tally = self.overflow
+        kept = tally.kept.get(finding.rule, 0)
+        if kept < MAX_FINDINGS_PER_RULE:
+            tally.kept[finding.rule] = kept + 1
+            self.findings.append(finding)
+            return
+        tally.counts[finding.rule] = tally.counts.get(finding.rule, 0) + 1
+        worst = tally.worst.get(finding.rule, Severity.REVIEW)
+        tally.worst[finding.rule] = (
+            Severity.BLOCK if Severity.BLOCK in (worst, finding.severity) else worst
+        )
+
+    def summarise(self) -> None:
+        """One finding per rule whose findings were capped: "and N more"."""
+        tally = self.overflow
+        for rule_id, count in tally.counts.items():
+            self.findings.append(
+                Finding(
+                    rule_id,
+                    tally.worst[rule_id],
+                    f"and {count:,} more findings of this rule in this file, not listed",
+                )
+            )
+        tally.counts.clear()
 
     def locate(self, location: Location | None) -> Location:
         location = location or Location()

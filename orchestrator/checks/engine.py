@@ -71,6 +71,7 @@ from orchestrator.checks.streams import (
     read_head,
     spool,
 )
+from orchestrator.checks.svgs import check_svg
 from orchestrator.checks.textflow import check_text_stream
 
 ENGINE_VERSION = __version__
@@ -168,6 +169,8 @@ def judge_type(ctx: Context, kind: str, name: str, size: int) -> None:
             "archive.unsupported",
             f"`{kind}` archives cannot be opened, so their content is unchecked",
         )
+    elif kind == "empty":
+        ctx.add("type.empty", "file is empty; an empty output is almost always a mistake")
     promised = EXTENSION_TYPES.get(extension(name))
     if promised is not None and kind not in promised:
         ctx.add(
@@ -190,14 +193,17 @@ def _dispatch(ctx: Context, stream: Readable, kind: str, name: str) -> str:
             )
         else:
             check_notebook(ctx, data, inspect)
+    elif kind == "svg":
+        check_svg(ctx, stream, name)
     elif kind in TEXT_TYPES:
         check_text_stream(ctx, stream, kind, name)
     elif kind in ("png", "jpeg", "gif"):
-        check_image(ctx, stream, kind)
+        check_image(ctx, stream, kind, inspect)
     elif kind == "pdf":
         check_pdf(ctx, stream)
     elif kind == "tar":
-        check_tar(ctx, stream, inspect)
+        with spool(stream) as seekable:
+            check_tar(ctx, seekable, inspect)
     elif kind in ("gzip", "bzip2", "xz"):
         check_compressed(ctx, stream, kind, name, inspect)
     elif kind == "zip":
@@ -292,6 +298,7 @@ def check_file(
         with contextlib.suppress(OSError):
             digest, size = _hash_only(path)
     judge_type(ctx, kind, path.name, size)
+    ctx.summarise()
     return FileReport(shown, digest, size, kind, tuple(ctx.findings))
 
 

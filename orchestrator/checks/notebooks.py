@@ -2,8 +2,11 @@
 
 Outputs are what most often leaks from a notebook: printed data frames, plots, error
 messages quoting data. A notebook carrying outputs is flagged ``notebook.outputs`` so a
-reviewer looks at it, and each output is checked: text through the text scanner, HTML
-tables through the table scanner, images through the image checks.
+reviewer looks at it, and each output is checked: text like a file of its own kind
+(a printed table goes to the table scanner, a printed archive is opened), HTML
+tables through the table scanner, images through the image checks. Markdown cell
+attachments are decoded and checked like files of their own kind; every other field
+(notebook, cell and output metadata, unknown keys) is scanned as JSON text.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from orchestrator.checks.textflow import LabelledText
 
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 _IMAGE_MIME = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+_NOTEBOOK_KEYS = frozenset({"cells", "nbformat", "nbformat_minor"})
+_CELL_KEYS = frozenset({"cell_type", "source", "outputs", "attachments", "execution_count", "id"})
+_OUTPUT_KEYS = frozenset({"output_type", "text", "traceback", "data", "name", "execution_count"})
 
 
 class _HtmlTables(HTMLParser):
@@ -84,15 +90,18 @@ def check_notebook(ctx: Context, data: bytes, inspect: Inspect) -> None:
     outputs = 0
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
+            labelled.feed(f"cell {number}", json.dumps(cell, indent=1))
             continue
         labelled.feed(f"cell {number}", _joined(cell.get("source", "")))
+        _feed_rest(labelled, f"cell {number}", cell, _CELL_KEYS)
+        _check_attachments(ctx, labelled, f"cell {number}", cell.get("attachments"), inspect)
         for index, output in enumerate(cell.get("outputs") or [], start=1):
             if isinstance(output, dict):
                 outputs += 1
                 _check_output(ctx, labelled, f"cell {number} output {index}", output, inspect)
-    metadata = doc.get("metadata") if isinstance(doc, dict) else None
-    if metadata:
-        labelled.feed("metadata", json.dumps(metadata, indent=1))
+            else:
+                labelled.feed(f"cell {number} output {index}", json.dumps(output, indent=1))
+    _feed_rest(labelled, "notebook", doc, _NOTEBOOK_KEYS)
     labelled.finish()
     if outputs:
         ctx.add(
@@ -101,11 +110,52 @@ def check_notebook(ctx: Context, data: bytes, inspect: Inspect) -> None:
         )
 
 
+def _feed_rest(
+    labelled: LabelledText, label: str, item: dict[str, Any], read_elsewhere: frozenset[str]
+) -> None:
+    """Every field not read on its own (metadata included), as JSON text."""
+    for key, value in item.items():
+        if key not in read_elsewhere and value not in (None, "", [], {}):
+            text = value if isinstance(value, str) else json.dumps(value, indent=1)
+            labelled.feed(f"{label} {key}", text)
+
+
+def _check_attachments(
+    ctx: Context, labelled: LabelledText, label: str, attachments: Any, inspect: Inspect
+) -> None:
+    """Markdown cell attachments: each decoded and checked like a file of its own kind."""
+    if not attachments:
+        return
+    if not isinstance(attachments, dict):
+        labelled.feed(f"{label} attachments", json.dumps(attachments, indent=1))
+        return
+    for name, bundle in attachments.items():
+        where = f"{label} attachment {name}"
+        if not isinstance(bundle, dict):
+            labelled.feed(where, json.dumps(bundle, indent=1))
+            continue
+        for mime, value in bundle.items():
+            if mime.startswith("text/") or mime.endswith("json"):
+                labelled.feed(f"{where} {mime}", _joined(value))
+                continue
+            try:
+                raw = base64.b64decode(_joined(value).replace("\n", ""), validate=True)
+            except (binascii.Error, ValueError):
+                ctx.add(
+                    "engine.malformed",
+                    f"{mime} attachment is not valid base64",
+                    Location(member=where),
+                )
+                continue
+            inspect(ctx.inside(str(name), nested=False), io.BytesIO(raw), str(name))
+
+
 def _check_output(
     ctx: Context, labelled: LabelledText, label: str, output: dict[str, Any], inspect: Inspect
 ) -> None:
+    _feed_rest(labelled, label, output, _OUTPUT_KEYS)
     if "text" in output:
-        labelled.feed(label, _joined(output["text"]))
+        _check_text(ctx, label, _joined(output["text"]), inspect)
     if "traceback" in output:
         labelled.feed(f"{label} traceback", _joined(output["traceback"]))
     data = output.get("data")
@@ -117,13 +167,18 @@ def _check_output(
         elif mime == "text/html":
             _check_html(ctx, labelled, label, _joined(value))
         elif mime.startswith("text/") or mime.endswith("json"):
-            labelled.feed(f"{label} {mime}", _joined(value))
+            _check_text(ctx, f"{label} {mime}", _joined(value), inspect)
         else:
             ctx.add(
                 "notebook.outputs",
                 f"output of type {mime} cannot be checked",
                 Location(member=label),
             )
+
+
+def _check_text(ctx: Context, label: str, text: str, inspect: Inspect) -> None:
+    """A text output, checked like a file of its own kind (a printed CSV is a table)."""
+    inspect(ctx.inside(label, nested=False), io.BytesIO(text.encode("utf-8")), "output")
 
 
 def _check_html(ctx: Context, labelled: LabelledText, label: str, html: str) -> None:

@@ -1,223 +1,322 @@
-"""Office Open XML files (XLSX, DOCX, PPTX): macros, hidden sheets, embedded objects, content.
+"""Office files (XLSX, DOCX, PPTX, and OpenDocument): every part read, whatever the index names.
 
-Workbook sheets are parsed from their XML with the standard library's streaming
-``iterparse`` (shared strings resolved, gaps in a row filled) and fed row by row to a
-table scanner per sheet and, as text, to the text scanner. Document and slide text,
-comments, headers, footers and document properties go to the text scanner. Media
-(pictures) go through the pipeline like any archive member.
+The package's own index (``[Content_Types].xml``, the workbook's sheet list) is not
+trusted to say what to read: every member is read. Part names are compared the way
+OPC does (case-insensitive, ``%``-escapes decoded, ``.``/``..`` resolved), so two
+members that name the same part are refused rather than one of them being missed.
+
+- XML parts: a worksheet (recognised by its root element, wherever it is, listed by the
+  workbook or not) is read row by row for the table and text scanners; every other
+  XML part (documents, comments, defined names, chart titles and caches, pivot caches,
+  ``customXml/``, properties, relationships) has all its text and attribute values
+  scanned. Shared strings resolve cells; any string no cell uses is scanned on its own.
+- Other parts (media, embedded files anywhere, nested zips) go through the pipeline
+  like archive members; a part declared as an image whose content is not one is flagged.
+- Macros and embedded objects are flagged wherever they sit. Opaque printer settings are
+  reported as not read.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
-from xml.etree.ElementTree import Element, ParseError
-from xml.etree.ElementTree import iterparse as _iterparse
+from urllib.parse import unquote
+from xml.etree.ElementTree import ParseError
 
 from orchestrator.checks.context import Context, Inspect
+from orchestrator.checks.filetypes import IMAGE_TYPES
 from orchestrator.checks.model import Location
 from orchestrator.checks.streams import (
     BudgetExceeded,
     BudgetReader,
     HeadReader,
+    PartTooLarge,
     Readable,
     read_head,
 )
-from orchestrator.checks.textflow import LabelledText
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-_TEXT_TAGS = ("}t",)  # w:t, a:t, and spreadsheet t all end with }t
-_TEXT_PARTS = re.compile(
-    r"^(word/(document|comments|footnotes|endnotes|header\d*|footer\d*)\.xml"
-    r"|ppt/(slides/slide|notesSlides/notesSlide|comments/comment)\d*\.xml"
-    r"|docProps/(core|app|custom)\.xml)$"
+from orchestrator.checks.workbooks import (
+    MAX_SHARED_STRINGS_BYTES,
+    SharedStrings,
+    TooManyStrings,
+    read_shared_strings,
+    sheet_items,
 )
-_MEDIA = re.compile(r"^(word|xl|ppt)/media/")
-_EMBEDDED = re.compile(r"^(word|xl|ppt)/(embeddings|activeX|externalLinks)/", re.IGNORECASE)
-_MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+from orchestrator.checks.xmlparts import PartText, local, text_lines, walk
+
+_EMBEDDED = re.compile(r"(^|/)(embeddings|activex|externallinks)/")
+_PRINTER_SETTINGS = re.compile(r"(^|/)printersettings/")
+_ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
+_XML_EXTENSIONS = (".xml", ".rels", ".vml")
+_PART_ERRORS = (
+    ParseError,
+    KeyError,
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+)
 
 
-def iterparse(stream: Readable) -> Iterator[tuple[str, Element]]:
-    """Stream-parse an XML part, refusing DTDs (entity expansion, external entities).
+def part_name(name: str) -> str:
+    """The OPC name of a member, for comparison: escapes decoded, normalised, lower case."""
+    path = unquote(name.replace("\\", "/")).lstrip("/")
+    return posixpath.normpath(path).lower() if path else ""
 
-    Office Open XML parts never declare a DTD, so one is a sign of a crafted file.
-    """
-    head = read_head(stream, 4096)
-    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-        raise ParseError("XML part declares a DTD, which office documents never do")
-    return _iterparse(HeadReader(head, stream), events=("end",))  # noqa: S314 - DTDs refused above
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return part_name(target)
+    return part_name(posixpath.join(base_dir, target))
+
+
+class _Package:
+    """The members of an office document keyed by part name, with what its index declares."""
+
+    def __init__(self, ctx: Context, archive: zipfile.ZipFile) -> None:
+        self.ctx = ctx
+        self.archive = archive
+        self.infos = [i for i in archive.infolist() if not i.is_dir()]
+        self.parts: dict[str, zipfile.ZipInfo] = {}
+        for info in self.infos:
+            key = part_name(info.filename)
+            if key in self.parts:
+                ctx.add(
+                    "engine.malformed",
+                    f"two members are the same part `{key}` (OPC names ignore case and escapes)",
+                    Location(member=info.filename),
+                )
+            else:
+                self.parts[key] = info
+        self.overrides: dict[str, str] = {}
+        self.defaults: dict[str, str] = {}
+        self.sheets: dict[str, tuple[str, str]] = {}
+        self.shared_key = ""
+
+    def elements(self, key: str) -> Iterator[tuple[str, dict[str, str]]]:
+        """(local name, attributes) of each element of a small index part, if present."""
+        info = self.parts.get(key)
+        if info is None:
+            return
+        with self.archive.open(info) as raw:
+            for element, _ in walk(BudgetReader(raw, self.ctx.budget)):
+                yield local(element.tag), dict(element.attrib)
+
+    def relationships(self, source: str) -> Iterator[tuple[str, str]]:
+        """(type, target part name) of each internal relationship of part ``source``."""
+        folder, base = posixpath.split(source)
+        rels = part_name(posixpath.join(folder, "_rels", base + ".rels"))
+        for name, attrs in self.elements(rels):
+            if name == "Relationship" and attrs.get("TargetMode") != "External":
+                yield attrs.get("Type", ""), _resolve(folder, attrs.get("Target", ""))
+
+    def read_index(self) -> None:
+        for name, attrs in self.elements("[content_types].xml"):
+            if name == "Default":
+                self.defaults[attrs.get("Extension", "").lower()] = attrs.get("ContentType", "")
+            elif name == "Override":
+                self.overrides[part_name(attrs.get("PartName", ""))] = attrs.get("ContentType", "")
+        main = "xl/workbook.xml"
+        for kind, target in self.relationships(""):
+            if kind.endswith("/officeDocument"):
+                main = target
+        for kind, target in self.relationships(main):
+            if kind.endswith("/sharedStrings"):
+                self.shared_key = target
+        folder = posixpath.dirname(main)
+        rel_targets = self._rel_targets(main, folder)
+        for name, attrs in self.elements(main):
+            if name == "sheet":
+                rel_id = next((v for k, v in attrs.items() if local(k) == "id"), "")
+                sheet_part = rel_targets.get(rel_id)
+                if sheet_part:
+                    self.sheets[sheet_part] = (
+                        attrs.get("name", "?"),
+                        attrs.get("state", "visible"),
+                    )
+        if not self.shared_key and "xl/sharedstrings.xml" in self.parts:
+            self.shared_key = "xl/sharedstrings.xml"
+
+    def _rel_targets(self, source: str, folder: str) -> dict[str, str]:
+        rels = part_name(posixpath.join(folder, "_rels", posixpath.basename(source) + ".rels"))
+        return {
+            attrs.get("Id", ""): _resolve(folder, attrs.get("Target", ""))
+            for name, attrs in self.elements(rels)
+            if name == "Relationship"
+        }
+
+    def declared(self, key: str) -> str:
+        extension = posixpath.splitext(key)[1].lstrip(".")
+        return self.overrides.get(key) or self.defaults.get(extension, "")
 
 
 def check_office(ctx: Context, archive: zipfile.ZipFile, kind: str, inspect: Inspect) -> None:
-    """Check an office document's structure and content."""
-    names = archive.namelist()
-    for name in names:
-        where = Location(member=name)
-        lowered = name.lower()
+    """Check every part of an office document."""
+    package = _Package(ctx, archive)
+    _flag_active_parts(ctx, package.infos)
+    try:
+        try:
+            package.read_index()
+        except _PART_ERRORS as exc:
+            ctx.add("engine.malformed", f"{kind} document's index cannot be read: {exc}")
+        shared = _read_shared(ctx, package)
+        for info in package.infos:
+            key = part_name(info.filename)
+            if package.parts.get(key) is not info or (key == package.shared_key and shared):
+                continue
+            ctx.budget.take_member(info.filename)
+            try:
+                _check_part(ctx, package, info, shared or SharedStrings(), inspect)
+            except PartTooLarge as exc:
+                ctx.add("archive.limits", f"{exc}; not read", Location(member=info.filename))
+            except _PART_ERRORS as exc:
+                ctx.add(
+                    "engine.malformed",
+                    f"part declared as `{package.declared(key) or 'nothing'}` cannot be read: {exc}",
+                    Location(member=info.filename),
+                )
+        if shared is not None:
+            unused = PartText(ctx.inside(archive_member(package, package.shared_key), nested=False))
+            for index, text in shared.unused():
+                unused.add(text, index + 1)
+            unused.finish()
+    except BudgetExceeded as exc:
+        ctx.add("archive.limits", f"{exc}; the document was not fully checked")
+
+
+def archive_member(package: _Package, key: str) -> str:
+    info = package.parts.get(key)
+    return info.filename if info is not None else key
+
+
+def _flag_active_parts(ctx: Context, infos: list[zipfile.ZipInfo]) -> None:
+    for info in infos:
+        where = Location(member=info.filename)
+        lowered = part_name(info.filename)
         if lowered.endswith("vbaproject.bin") or lowered.endswith("vbadata.xml"):
             ctx.add("office.macros", "document carries macros (VBA project)", where)
-        elif _EMBEDDED.match(name):
+        elif _EMBEDDED.search(lowered) or "oleobject" in posixpath.basename(lowered):
             ctx.add(
                 "office.embedded_objects",
                 "document carries an embedded object or external link",
                 where,
             )
+
+
+def _read_shared(ctx: Context, package: _Package) -> SharedStrings | None:
+    info = package.parts.get(package.shared_key) if package.shared_key else None
+    if info is None:
+        return None
+    where = Location(member=info.filename)
     try:
-        if kind == "xlsx":
-            _check_workbook(ctx, archive)
-        labelled = LabelledText(ctx)
-        for name in names:
-            if _TEXT_PARTS.match(name):
-                with archive.open(name) as part:
-                    for index, paragraph in enumerate(_paragraphs(BudgetReader(part, ctx.budget))):
-                        labelled.feed(f"{name} paragraph {index + 1}", paragraph)
-        labelled.finish()
-        for name in names:
-            if _MEDIA.match(name):
-                ctx.budget.take_member(name)
-                with archive.open(name) as part:
-                    inspect(ctx.inside(name, nested=False), BudgetReader(part, ctx.budget), name)
-    except BudgetExceeded as exc:
-        ctx.add("archive.limits", f"{exc}; the document was not fully checked")
-    except (ParseError, KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
-        ctx.add("engine.malformed", f"{kind} document cannot be read: {exc}")
+        ctx.budget.take_member(info.filename)
+        with package.archive.open(info) as raw:
+            return read_shared_strings(BudgetReader(raw, ctx.budget, MAX_SHARED_STRINGS_BYTES))
+    except (PartTooLarge, TooManyStrings) as exc:
+        ctx.add("archive.limits", f"{exc}; shared strings not read", where)
+    except _PART_ERRORS as exc:
+        ctx.add("engine.malformed", f"shared strings cannot be read: {exc}", where)
+    return None
 
 
-def _paragraphs(stream: Readable) -> Iterator[str]:
-    """Text of each paragraph-like element (w:p, a:p) or, failing those, each text run."""
-    parts: list[str] = []
-    for _, element in iterparse(stream):
-        tag = element.tag
-        if tag.endswith(_TEXT_TAGS) and element.text:
-            parts.append(element.text)
-        elif tag.endswith("}p") and parts:
-            yield " ".join(parts)
-            parts = []
-        elif _is_property(tag) and element.text and element.text.strip() and not len(element):
-            # Property values in docProps (creator, title, ...) are bare elements.
-            parts.append(element.text.strip())
-        element.clear()
-    if parts:
-        yield " ".join(parts)
+def _is_xml(key: str, declared: str) -> bool:
+    if declared:
+        return declared.endswith("xml")
+    return key.endswith(_XML_EXTENSIONS)
 
 
-def _is_property(tag: str) -> bool:
-    return "purl.org" in tag or "properties" in tag
-
-
-def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
-    """(sheet name, state, part path) for each sheet of a workbook."""
-    targets: dict[str, str] = {}
-    rels = "xl/_rels/workbook.xml.rels"
-    if rels in archive.namelist():
-        with archive.open(rels) as part:
-            for _, element in iterparse(part):
-                if element.tag == f"{_PKG_REL}Relationship":
-                    target = element.get("Target", "")
-                    target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                    targets[element.get("Id", "")] = target
-    sheets = []
-    with archive.open("xl/workbook.xml") as part:
-        for _, element in iterparse(part):
-            if element.tag == f"{_MAIN}sheet":
-                rel_id = element.get(f"{_REL}id", "")
-                sheets.append(
-                    (
-                        element.get("name", "?"),
-                        element.get("state", "visible"),
-                        targets.get(rel_id, ""),
-                    )
+def _check_part(
+    ctx: Context,
+    package: _Package,
+    info: zipfile.ZipInfo,
+    shared: SharedStrings,
+    inspect: Inspect,
+) -> None:
+    key = part_name(info.filename)
+    declared = package.declared(key)
+    where = Location(member=info.filename)
+    if _PRINTER_SETTINGS.search(key):
+        ctx.add("engine.unread", "printer settings are an opaque binary part; not read", where)
+        return
+    with package.archive.open(info) as raw:
+        stream = BudgetReader(raw, ctx.budget)
+        if not _is_xml(key, declared):
+            found = inspect(ctx.inside(info.filename), stream, info.filename)
+            if declared.startswith("image/") and found not in IMAGE_TYPES:
+                ctx.add(
+                    "type.extension_mismatch",
+                    f"part is declared as `{declared}` but its content is `{found}`",
+                    where,
                 )
-    return sheets
+            return
+        head = read_head(stream, 4096)
+        part = HeadReader(head, stream)
+        if _root_name(head) == "worksheet":
+            _check_sheet(ctx, package, info, part, shared)
+        else:
+            text = PartText(ctx.inside(info.filename, nested=False))
+            for line in text_lines(part):
+                text.add(line)
+            text.finish()
 
 
-def _shared_strings(archive: zipfile.ZipFile, ctx: Context) -> list[str]:
-    path = "xl/sharedStrings.xml"
-    if path not in archive.namelist():
-        return []
-    strings: list[str] = []
-    with archive.open(path) as part:
-        reader = BudgetReader(part, ctx.budget, _MAX_SHARED_STRINGS_BYTES)
-        texts: list[str] = []
-        for _, element in iterparse(reader):
-            if element.tag == f"{_MAIN}t":
-                texts.append(element.text or "")
-            elif element.tag == f"{_MAIN}si":
-                strings.append("".join(texts))
-                texts = []
-                element.clear()
-    return strings
+def _root_name(head: bytes) -> str:
+    position = 0
+    while True:
+        match = _ROOT_TAG.search(head, position)
+        if match is None:
+            return ""
+        before = head[max(0, match.start() - 1) : match.start()]
+        if before not in (b"?", b"!"):
+            return match.group(2).decode("ascii", "replace")
+        position = match.end()
 
 
-def _column_index(ref: str) -> int:
-    match = _CELL_REF.match(ref)
-    if not match:
-        return -1
-    index = 0
-    for char in match.group(1):
-        index = index * 26 + (ord(char) - 64)
-    return index - 1
-
-
-def _rows(stream: Readable, shared: list[str]) -> Iterator[list[str]]:
-    """Rows of a worksheet as lists of cell text, gaps filled with empty strings."""
-    row: list[str] = []
-    value: str | None = None
-    inline: list[str] = []
-    for _, element in iterparse(stream):
-        tag = element.tag
-        if tag == f"{_MAIN}v":
-            value = element.text or ""
-        elif tag == f"{_MAIN}t":
-            inline.append(element.text or "")
-        elif tag == f"{_MAIN}c":
-            text = "".join(inline) if value is None else value
-            if element.get("t") == "s" and value is not None:
-                index = int(value) if value.isdigit() else -1
-                text = shared[index] if 0 <= index < len(shared) else ""
-            column = _column_index(element.get("r", ""))
-            if column > len(row):
-                row.extend([""] * (min(column, 16384) - len(row)))
-            row.append(text)
-            value, inline = None, []
-            element.clear()
-        elif tag == f"{_MAIN}row":
-            yield row
-            row = []
-            element.clear()
-
-
-def _check_workbook(ctx: Context, archive: zipfile.ZipFile) -> None:
-    shared = _shared_strings(archive, ctx)
+def _check_sheet(
+    ctx: Context,
+    package: _Package,
+    info: zipfile.ZipInfo,
+    part: Readable,
+    shared: SharedStrings,
+) -> None:
+    key = part_name(info.filename)
+    name, state = package.sheets.get(key, (info.filename, "orphan"))
+    sheet_ctx = ctx.inside(f"sheet {name}", nested=False)
+    if state in ("hidden", "veryHidden"):
+        sheet_ctx.add("office.hidden_sheets", f"sheet is {state}; it was checked like the others")
+    elif state == "orphan":
+        sheet_ctx.add(
+            "office.hidden_sheets",
+            "worksheet part is not listed in the workbook, so no one sees it; it was checked like the others",
+        )
     max_rows = ctx.int_param("limits.table_rows", "max_rows", 5000)
     limit_rows = ctx.enabled("limits.table_rows")
-    for sheet_name, state, part_path in _workbook_sheets(archive):
-        where = Location(member=f"sheet {sheet_name}")
-        if state in ("hidden", "veryHidden"):
-            ctx.add(
-                "office.hidden_sheets", f"sheet is {state}; it was checked like the others", where
-            )
-        if not part_path or part_path not in archive.namelist():
+    table = sheet_ctx.table_scanner(name)
+    rows_text = PartText(sheet_ctx)
+    other_text = PartText(ctx.inside(info.filename, nested=False))
+    rows = 0
+    for what, cells in sheet_items(part, shared):
+        if what == "text":
+            for text in cells:
+                other_text.add(text)
             continue
-        sheet_ctx = ctx.inside(f"sheet {sheet_name}", nested=False)
-        table = sheet_ctx.table_scanner(f"{sheet_name}")
-        labelled = LabelledText(sheet_ctx)
-        rows = 0
-        with archive.open(part_path) as part:
-            for row in _rows(BudgetReader(part, ctx.budget), shared):
-                rows += 1
-                if not limit_rows or rows <= max_rows + 1:
-                    table.feed_row(row)
-                    labelled.feed(f"row {rows}", ",".join(row))
-        if limit_rows and rows - 1 > max_rows:
-            sheet_ctx.add(
-                "limits.table_rows",
-                f"sheet has {rows - 1:,} data rows, more than the limit of {max_rows:,}; "
-                f"cell-level disclosure checks covered the first {max_rows:,}",
-            )
-        sheet_ctx.add_findings(table.finish())
-        labelled.finish()
+        rows += 1
+        if not limit_rows or rows <= max_rows + 1:
+            table.feed_row(cells)
+        rows_text.add(",".join(cells), rows)
+    if limit_rows and rows - 1 > max_rows:
+        sheet_ctx.add(
+            "limits.table_rows",
+            f"sheet has {rows - 1:,} data rows, more than the limit of {max_rows:,}; "
+            f"cell-level table checks covered the first {max_rows:,}, text checks every row",
+        )
+    sheet_ctx.add_findings(table.finish())
+    rows_text.finish(as_rows=True)
+    other_text.finish()
+
+
+__all__ = ["check_office", "part_name"]

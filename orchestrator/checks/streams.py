@@ -30,6 +30,10 @@ class BudgetExceeded(Exception):
     """Expanding further would pass an archive limit; the message says which."""
 
 
+class PartTooLarge(BudgetExceeded):
+    """One stream is larger than its own limit (the shared budget may have room left)."""
+
+
 @dataclass
 class Budget:
     """What is left of the archive limits for one top-level file."""
@@ -97,13 +101,18 @@ class HashingReader(io.RawIOBase):
 
 
 class BudgetReader(io.RawIOBase):
-    """Reads an expanding stream, charging every byte to the shared :class:`Budget`."""
+    """Reads an expanding stream, charging every byte to the shared :class:`Budget`.
+
+    ``limit``, when given, also caps this one stream: reading past it raises
+    :class:`BudgetExceeded` before more than ``limit + 1`` bytes were asked for.
+    """
 
     def __init__(self, raw: Readable, budget: Budget, limit: int | None = None) -> None:
         super().__init__()
         self._raw = raw
         self._budget = budget
         self._limit = limit
+        self._read = 0
 
     def readable(self) -> bool:
         return True
@@ -112,8 +121,13 @@ class BudgetReader(io.RawIOBase):
         want = size if size is not None and size >= 0 else CHUNK
         # Never ask for more than the budget allows, plus one byte to notice the overrun.
         want = min(want, max(self._budget.bytes_left, 0) + 1)
+        if self._limit is not None:
+            want = min(want, max(self._limit - self._read, 0) + 1)
         data = self._raw.read(want)
         if data:
+            self._read += len(data)
+            if self._limit is not None and self._read > self._limit:
+                raise PartTooLarge(f"a part is larger than the limit of {self._limit:,} bytes")
             self._budget.take_bytes(len(data))
         return data
 

@@ -176,3 +176,102 @@ def test_inner_names() -> None:
     assert inner_name("data.csv.gz", "gzip") == "data.csv"
     assert inner_name("dir/data.tgz", "gzip") == "data.tar"
     assert inner_name("blob", "xz") == "blob.content"
+
+
+def _with_comments(data: bytes, archive_comment: bytes, member_comment: bytes) -> bytes:
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            info.comment = member_comment
+            archive.writestr(info, source.read(info))
+        archive.comment = archive_comment
+    return buffer.getvalue()
+
+
+def test_zip_comments_are_read(check_bytes: CheckBytes) -> None:
+    clean = make_zip({"a.csv": b"g,n\na,30\n"})
+    found = {
+        (f.rule, f.location.member)
+        for f in check_bytes("c.zip", _with_comments(clean, b"SECRET", b"")).findings
+    }
+    assert ("secrets.tokens", "zip comment") in found
+    found = {
+        (f.rule, f.location.member)
+        for f in check_bytes("m.zip", _with_comments(clean, b"", b"SECRET")).findings
+    }
+    assert ("secrets.tokens", "a.csv comment") in found
+
+
+def test_bytes_outside_every_member_are_reported_as_not_read(check_bytes: CheckBytes) -> None:
+    data = make_zip({"a.csv": b"g,n\na,30\n", "b.txt": b"fine\n"})
+    second = data.index(b"PK\x03\x04", 4)
+    hidden = b"SECRET row-level data hidden between members\n"
+    smuggled = data[:second] + hidden + data[second:]
+    # Shift the offsets the central directory records for the second member and itself.
+    import struct
+
+    central = smuggled.index(b"PK\x01\x02")
+    central = smuggled.index(b"PK\x01\x02", central + 4)
+    (offset,) = struct.unpack_from("<I", smuggled, central + 42)
+    patched = bytearray(smuggled)
+    struct.pack_into("<I", patched, central + 42, offset + len(hidden))
+    end = patched.rindex(b"PK\x05\x06")
+    (start,) = struct.unpack_from("<I", patched, end + 16)
+    struct.pack_into("<I", patched, end + 16, start + len(hidden))
+    report = check_bytes("gap.zip", bytes(patched))
+    assert [(f.rule, f.location.offset) for f in report.findings] == [("engine.unread", second)]
+    assert report.verdict == Verdict.REVIEW
+
+
+def test_gzip_header_fields_are_read(check_bytes: CheckBytes) -> None:
+    import struct
+
+    body = zlib_deflate(b"fine\n")
+    extra = b"SECRET-extra"
+    header = b"\x1f\x8b\x08" + bytes([0x04 | 0x08 | 0x10]) + b"\x00" * 4 + b"\x00\xff"
+    header += struct.pack("<H", len(extra)) + extra + b"SECRET-name\x00SECRET-comment\x00"
+    trailer = struct.pack("<II", zlib_crc(b"fine\n"), 5)
+    report = check_bytes("notes.txt.gz", header + body + trailer)
+    found = {(f.rule, f.location.member) for f in report.findings}
+    assert found == {
+        ("secrets.tokens", "gzip extra field"),
+        ("secrets.tokens", "gzip file name"),
+        ("secrets.tokens", "gzip comment"),
+    }
+
+
+def zlib_deflate(data: bytes) -> bytes:
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def zlib_crc(data: bytes) -> int:
+    import zlib
+
+    return zlib.crc32(data)
+
+
+def test_tar_pax_records_are_read(check_bytes: CheckBytes) -> None:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(
+        fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT, pax_headers={"note": "SECRET global"}
+    ) as archive:
+        info = tarfile.TarInfo("a.txt")
+        info.size = 5
+        info.pax_headers = {"comment": "SECRET member"}
+        archive.addfile(info, io.BytesIO(b"fine\n"))
+    report = check_bytes("out.tar", buffer.getvalue())
+    found = {(f.rule, f.location.member) for f in report.findings}
+    assert found == {
+        ("secrets.tokens", "a.txt records"),
+        ("secrets.tokens", "tar global records"),
+    }

@@ -26,11 +26,11 @@ def signatures(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
     paths = {
-        "pass": tmp_path / "empty.txt",
+        "pass": tmp_path / "notes.txt",
         "review": tmp_path / ".hidden",
         "block": tmp_path / "tool.csv",
     }
-    paths["pass"].write_bytes(b"")
+    paths["pass"].write_bytes(b"fine\n")
     paths["review"].write_bytes(b"")
     paths["block"].write_bytes(ELF)
     return paths
