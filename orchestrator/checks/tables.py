@@ -33,7 +33,7 @@ from orchestrator.checks.model import Finding, Location, RuleSet, Severity, Tabl
 from orchestrator.checks.text import (
     ContentConfig,
     FindingSink,
-    RsidTally,
+    GenomicTally,
     genomic_findings,
     make_content_config,
     scan_block,
@@ -305,7 +305,7 @@ class _TableScanner:
         self._name = name
         self._sink = FindingSink({**cfg.content.severities, **cfg.severities})
         self._seen: set[tuple[int, str, str]] = set()
-        self._tally = RsidTally()
+        self._tally = GenomicTally()
         self._header: list[str] | None = None
         self._names: list[str] = []
         self._layout: Layout | None = None

@@ -133,7 +133,7 @@ def make_content_config(rules: RuleSet) -> ContentConfig:
 
 
 @dataclass
-class RsidTally:
+class GenomicTally:
     """Genomic evidence counted over a whole file: rsIDs (how many, among how many
     words, where the first was) and read-length sequences (how many, where the first was)."""
 
@@ -196,7 +196,7 @@ def _allowed(line: str, hit: Hit, allowlists: dict[str, frozenset[str]]) -> bool
 
 
 def scan_block(
-    block: str, cfg: ContentConfig, tally: RsidTally, locate: Callable[[int], int] = int
+    block: str, cfg: ContentConfig, tally: GenomicTally, locate: Callable[[int], int] = int
 ) -> Iterator[tuple[int, Hit]]:
     """``(line, hit)`` for every match in ``block`` of whole lines; ``locate`` turns the
     0-based index of a line within the block into the line number reported."""
@@ -238,13 +238,13 @@ def scan_block(
                     tally.first = Location(line=locate(line_no), column=offset + 1)
 
 
-def genomic_findings(tally: RsidTally, cfg: ContentConfig) -> list[Finding]:
+def genomic_findings(tally: GenomicTally, cfg: ContentConfig) -> list[Finding]:
     """The file-level genomic findings: a dense rsID list, many read-length sequences."""
     found = (rsid_finding(tally, cfg), _reads_finding(tally, cfg), _calls_finding(tally, cfg))
     return [f for f in found if f is not None]
 
 
-def _calls_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
+def _calls_finding(tally: GenomicTally, cfg: ContentConfig) -> Finding | None:
     if not cfg.on(genomic_text.GENOTYPES) or tally.call_lines < cfg.calls_min_lines:
         return None
     return Finding(
@@ -256,7 +256,7 @@ def _calls_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
     )
 
 
-def _reads_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
+def _reads_finding(tally: GenomicTally, cfg: ContentConfig) -> Finding | None:
     if not cfg.on(genomic_text.SEQUENCES) or tally.reads < cfg.read_min_count:
         return None
     return Finding(
@@ -267,7 +267,7 @@ def _reads_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
     )
 
 
-def rsid_finding(tally: RsidTally, cfg: ContentConfig) -> Finding | None:
+def rsid_finding(tally: GenomicTally, cfg: ContentConfig) -> Finding | None:
     """One finding when the rsIDs seen are many and make up most of their lines."""
     if not cfg.on(genomic_text.RSIDS) or tally.rsids < cfg.rsid_min_count:
         return None
@@ -315,7 +315,7 @@ class _TextScanner:
     def __init__(self, cfg: ContentConfig) -> None:
         self._cfg = cfg
         self._sink = FindingSink(cfg.severities)
-        self._tally = RsidTally()
+        self._tally = GenomicTally()
 
     def feed(self, text: str, first_line: int) -> None:
         if not self._cfg.severities:
