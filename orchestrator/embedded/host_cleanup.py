@@ -65,17 +65,38 @@ def kill_cgroup(cgroup: str, timeout: float = 20.0) -> None:
     log.warning("processes left in cgroup %s", top)
 
 
-def unmount_under(roots: tuple[Path, ...]) -> None:
-    """Unmount what containerd and the kubelet mounted below ``roots`` (deepest first)."""
+def mounts_under(roots: tuple[Path, ...]) -> list[str]:
+    """Mount points below ``roots``, deepest first."""
     prefixes = tuple(str(root.resolve()) + "/" for root in roots if root.exists())
     if not prefixes:
-        return
+        return []
     mounts = [
         line.split()[4].replace("\\040", " ")
         for line in Path("/proc/self/mountinfo").read_text().splitlines()
     ]
-    for point in sorted((m for m in mounts if m.startswith(prefixes)), key=len, reverse=True):
+    return sorted((m for m in mounts if m.startswith(prefixes)), key=len, reverse=True)
+
+
+def unmount_under(roots: tuple[Path, ...]) -> None:
+    """Unmount what containerd and the kubelet mounted below ``roots`` (deepest first)."""
+    for point in mounts_under(roots):
         run(["umount", "-l", point], check=False)
+
+
+def kube_router_chains() -> list[str]:
+    """kube-router's iptables chains (filter table, IPv4 and IPv6) present now."""
+    chains: list[str] = []
+    for binary in ("iptables", "ip6tables"):
+        for rule in run([f"{binary}-save", "-t", "filter"], check=False).stdout.splitlines():
+            if rule.startswith(":") and rule[1:].startswith(KUBE_ROUTER_PREFIXES):
+                chains.append(rule[1:].split()[0])
+    return chains
+
+
+def kube_router_ipsets() -> list[str]:
+    """kube-router's ipsets present now."""
+    names = run(["ipset", "list", "-name"], check=False).stdout.split()
+    return [n for n in names if n.startswith((*KUBE_ROUTER_PREFIXES, "kube-router-"))]
 
 
 def remove_kube_router_rules() -> None:
@@ -100,9 +121,8 @@ def remove_kube_router_rules() -> None:
             run([binary, "-t", "filter", "-F", chain], check=False)
         for chain in chains:
             run([binary, "-t", "filter", "-X", chain], check=False)
-    for name in run(["ipset", "list", "-name"], check=False).stdout.split():
-        if name.startswith(KUBE_ROUTER_PREFIXES) or name.startswith("kube-router-"):
-            run(["ipset", "destroy", name], check=False)
+    for name in kube_router_ipsets():
+        run(["ipset", "destroy", name], check=False)
 
 
 def remove_cgroup(cgroup: str) -> None:

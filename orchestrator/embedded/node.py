@@ -207,6 +207,19 @@ class Node:
         host.remove_empty_folders(Path("/run/containerd"))
         host.remove_empty_folders(Path("/run/netns"))
 
+    def leftovers(self) -> list[str]:
+        """What of this run is still on the host (empty after :meth:`stop`)."""
+        found = [f"process {p.name}" for p in self.processes.processes if p.running()]
+        if (Path("/sys/class/net") / self.bridge).exists():
+            found.append(f"bridge {self.bridge}")
+        found += [str(p) for p in host.CGROUP_ROOT.glob(f"*/{self.cgroup}*")]
+        found += [f"mount {m}" for m in host.mounts_under((self.workdir, self.run_dir))]
+        found += [f"iptables chain {c}" for c in host.kube_router_chains()]
+        found += [f"ipset {n}" for n in host.kube_router_ipsets()]
+        if self.run_dir.exists():
+            found.append(str(self.run_dir))
+        return found
+
 
 def start_node(
     plane: ControlPlane,

@@ -157,3 +157,5 @@ def real_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealNode]:
             node.stop()
         finally:
             plane.stop()
+    # Teardown is part of what is tested: nothing of the run may stay on the host.
+    assert node.leftovers() == []

@@ -23,3 +23,14 @@ def test_a_long_running_pod_gets_an_address_in_the_nodes_range(real_node: RealNo
     ip = real_node.pod_ip(namespace, "sleeper")
     assert ip.startswith(prefix)
     assert ip != real_node.address
+
+
+def test_the_teardown_check_sees_what_a_running_node_has_made(real_node: RealNode) -> None:
+    """The session's teardown asserts ``leftovers()`` is empty; while the node runs it lists
+    the bridge, the cgroups, the mounts and kube-router's chains, so that check can fail."""
+    found = real_node.node.leftovers()
+    assert f"bridge {real_node.node.bridge}" in found
+    assert f"/sys/fs/cgroup/pids/{real_node.node.cgroup}" in found
+    assert "iptables chain KUBE-ROUTER-FORWARD" in found
+    assert any(item.startswith("mount ") for item in found)
+    assert any(item.startswith("process kubelet") for item in found)
