@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install system venv tools kubernetes check format generate test test-unit \
+.PHONY: help install system venv tools kubernetes images check format generate test test-unit \
         test-integration test-browser test-e2e up bench clean
 
 help:
@@ -13,7 +13,7 @@ help:
 	@echo "make test   install everything needed, run make check, then the whole suite"
 	@echo "make check  format, lint, types, import contracts, generated-artefact drift"
 
-install: system venv tools kubernetes
+install: system venv tools kubernetes images
 
 system:
 	@bash .ci/install-system.sh
@@ -32,6 +32,10 @@ tools:
 
 kubernetes:
 	@bash .ci/build-kubernetes.sh
+	@bash .ci/build-node.sh
+
+images: system
+	@bash .ci/build-images.sh
 
 format: venv
 	$(BIN)/ruff format .

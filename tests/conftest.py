@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.harness.s3",
     "tests.harness.keycloak",
     "tests.harness.kubernetes",
+    "tests.harness.node",
     "tests.harness.jupyterhub",
     "tests.harness.browser",
 ]

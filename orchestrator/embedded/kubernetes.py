@@ -1,6 +1,10 @@
 """A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver,
 kube-controller-manager, kube-scheduler and kwok with fake nodes.
 
+kwok manages only the nodes it is given (annotated ``kwok.x-k8s.io/node: fake``); a
+control plane started with a :class:`KubeletIdentity` also accepts a real kubelet (see
+:mod:`orchestrator.embedded.node`) and allocates that node's pod range.
+
 Nothing runs in the pods: kwok marks them Running on its fake nodes and gives them
 addresses from a loopback range (127.X.Y.0/24), so a helper can run a pod's command as
 a local process bound to that address. Everything else is the real API server: schema
@@ -13,6 +17,7 @@ writes their folder to ``<cache>/kubernetes-bin-path``.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import random
 import secrets
@@ -25,8 +30,9 @@ from typing import Any
 import httpx
 import yaml
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from orchestrator.embedded.paths import cache_dir
 from orchestrator.embedded.processes import (
@@ -44,6 +50,8 @@ BUILD_HINT = "Run `make kubernetes` to build the Kubernetes binaries (about 10 m
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "helm")
 ADMIN_USER = "tre-admin"
 FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node"
+SERVICE_CIDR = "10.0.0.0/16"
+"""Service addresses (the ``kubernetes`` Service is 10.0.0.1)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,17 @@ class NodeSpec:
     cpu: str = "64"
     memory: str = "256Gi"
     pods: str = "1000"
+
+
+@dataclass(frozen=True)
+class KubeletIdentity:
+    """A real node the control plane accepts: the kubelet authenticates with ``token`` as
+    ``system:node:<name>`` (group ``system:nodes``), so the Node authorizer applies."""
+
+    name: str
+    pod_cidr: str
+    """The node's pod range (a /24), allocated to it by the controller manager."""
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
 
 @dataclass(frozen=True)
@@ -155,6 +174,7 @@ class ControlPlane:
     kubeconfig: Path
     pod_subnet: str
     nodes: list[str]
+    kubelet: KubeletIdentity | None = None
     processes: ProcessGroup = field(default_factory=ProcessGroup)
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds from the start to each milestone: etcd, apiserver, ready."""
@@ -184,6 +204,11 @@ class ControlPlane:
         token: str = response.json()["status"]["token"]
         return token
 
+    @property
+    def kubelet_client_ca(self) -> Path:
+        """The CA of the certificate the API server presents to kubelets (logs, exec)."""
+        return self.workdir / "pki" / "kubelet-client-ca.crt"
+
     def kubeconfig_for(self, namespace: str, service_account: str, path: Path) -> Path:
         """Write a kubeconfig that authenticates as the ServiceAccount (default namespace: its own)."""
         token = self.service_account_token(namespace, service_account)
@@ -202,9 +227,14 @@ def start_control_plane(
     nodes: int = 1,
     pod_subnet: str | None = None,
     timeout: float = 120.0,
+    kubelet: KubeletIdentity | None = None,
 ) -> ControlPlane:
     """Start etcd, the API server, the controllers, the scheduler and kwok, create the fake
-    nodes and return once the nodes are Ready and the controllers work."""
+    nodes and return once the nodes are Ready and the controllers work. With ``nodes=0``
+    kwok is not started; with ``kubelet`` the control plane accepts that real node."""
+    if kubelet is not None and nodes:
+        # The controller manager allocates the kubelet's range to every node it sees.
+        raise ValueError("a control plane runs either kwok's fake nodes or a real kubelet")
     binaries = find_binaries()
     begun = time.monotonic()
     subnet = pod_subnet or random_pod_subnet()
@@ -215,7 +245,11 @@ def start_control_plane(
     token = secrets.token_urlsafe(32)
     tokens = workdir / "tokens.csv"
     tokens.touch(mode=0o600)
-    tokens.write_text(f'{token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
+    lines = [f'{token},{ADMIN_USER},{ADMIN_USER},"system:masters"']
+    if kubelet is not None:
+        node_user = f"system:node:{kubelet.name}"
+        lines.append(f'{kubelet.token},{node_user},{node_user},"system:nodes"')
+    tokens.write_text("\n".join(lines) + "\n")
     api_port = free_port()
     api_url = f"https://127.0.0.1:{api_port}"
     ca_file = pki / "ca.crt"
@@ -228,6 +262,7 @@ def start_control_plane(
         kubeconfig=workdir / "admin.kubeconfig",
         pod_subnet=subnet,
         nodes=[f"kwok-node-{index}" for index in range(nodes)],
+        kubelet=kubelet,
     )
     try:
         etcd_url = _start_etcd(plane, logs, timeout)
@@ -314,12 +349,15 @@ def _start_apiserver(
                 f"--service-account-signing-key-file={sa_key}",
                 # Room for the Services of a few hundred projects (three each), as the scale
                 # benchmark creates; a /24 runs out after about eighty.
-                "--service-cluster-ip-range=10.0.0.0/16",
+                f"--service-cluster-ip-range={SERVICE_CIDR}",
                 # Privileged pods pass validation, so that PodSecurity admission is what rejects them.
                 "--allow-privileged=true",
                 "--profiling=false",
                 "--max-requests-inflight=800",
                 "--max-mutating-requests-inflight=400",
+                # Logs and exec reach a real kubelet by its address; its name is not in DNS.
+                "--kubelet-preferred-address-types=InternalIP",
+                *_kubelet_client_flags(plane),
             ],
             logs / "kube-apiserver.log",
             die_with_parent=True,
@@ -336,6 +374,62 @@ def _start_apiserver(
             return client.get("/readyz").status_code == 200
 
     apiserver.wait_ready(ready, timeout, "ready (/readyz)")
+
+
+def _kubelet_client_flags(plane: ControlPlane) -> list[str]:
+    """A client certificate for the API server's calls to a real kubelet (logs, exec,
+    port-forward), from a CA the kubelet trusts; the kubelet asks the API server whether
+    that identity (group ``system:masters``) may, like any other client."""
+    if plane.kubelet is None:
+        return []
+    pki = plane.workdir / "pki"
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    client_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.datetime.now(datetime.UTC)
+
+    def name(common: str, organisation: str | None = None) -> x509.Name:
+        parts = [x509.NameAttribute(NameOID.COMMON_NAME, common)]
+        if organisation:
+            parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+        return x509.Name(parts)
+
+    ca_name = name("tre-test-kubelet-client-ca")
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    client = (
+        x509.CertificateBuilder()
+        .subject_name(name("kube-apiserver-kubelet-client", "system:masters"))
+        .issuer_name(ca_name)
+        .public_key(client_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    plane.kubelet_client_ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file, key_file = pki / "kubelet-client.crt", pki / "kubelet-client.key"
+    cert_file.write_bytes(client.public_bytes(serialization.Encoding.PEM))
+    key_file.touch(mode=0o600)
+    key_file.write_bytes(
+        client_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return [f"--kubelet-client-certificate={cert_file}", f"--kubelet-client-key={key_file}"]
 
 
 def _extract_ca(chain: Path, out: Path) -> bool:
@@ -365,6 +459,13 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
         "--secure-port=0",
     ]
     fast_client = ["--kube-api-qps=200", "--kube-api-burst=400"]
+    node_ipam = ["--controllers=*,-node-ipam-controller"]
+    if plane.kubelet is not None:
+        node_ipam = [
+            "--allocate-node-cidrs=true",
+            f"--cluster-cidr={plane.kubelet.pod_cidr}",
+            f"--node-cidr-mask-size={plane.kubelet.pod_cidr.rsplit('/', 1)[1]}",
+        ]
     plane.processes.add(
         ManagedProcess(
             "kube-controller-manager",
@@ -375,7 +476,7 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
                 f"--service-account-private-key-file={sa_key}",
                 f"--root-ca-file={plane.ca_file}",
                 "--use-service-account-credentials=true",
-                "--controllers=*,-node-ipam-controller",
+                *node_ipam,
                 "--concurrent-namespace-syncs=20",
                 "--concurrent-gc-syncs=40",
             ],
@@ -391,13 +492,16 @@ def _start_controllers(plane: ControlPlane, logs: Path, sa_key: Path) -> None:
             die_with_parent=True,
         )
     ).start()
+    if not plane.nodes:
+        return
     plane.processes.add(
         ManagedProcess(
             "kwok",
             [
                 str(plane.binaries.path("kwok")),
                 f"--kubeconfig={kubeconfig}",
-                "--manage-all-nodes=true",
+                # Only the fake nodes: a real kubelet's node is its own.
+                f"--manage-nodes-with-annotation-selector={FAKE_NODE_ANNOTATION}=fake",
                 f"--cidr={plane.pod_subnet}.1/24",
                 f"--node-ip={plane.pod_subnet}.1",
                 # Without an explicit address kwok may serve health and metrics on every interface.

@@ -4,6 +4,7 @@ single-user server up on the pod's address, and the server answers through the p
 
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,11 @@ from typing import Any
 import httpx
 from kubernetes import client
 
+from orchestrator.domain.projects.enclave import Enclave
+from orchestrator.domain.projects.manifests.hub_config import make_hub_config_text
+from orchestrator.domain.projects.platform import Platform
+from orchestrator.domain.projects.spec import parse_project
+from orchestrator.embedded.jupyterhub import Hub
 from orchestrator.embedded.pod_runner import PodRunner
 from tests.harness.jupyterhub import HubFactory
 from tests.harness.kubernetes import Kube
@@ -114,3 +120,90 @@ def test_kubespawner_spawns_a_server_that_answers_through_the_proxy(
             assert time.monotonic() < deadline, "the server process outlived its pod"
             time.sleep(0.1)
     assert not pod_runner.failures, pod_runner.failures
+
+
+def test_the_generated_project_hub_config_spawns_a_pod_with_the_datasets_as_json(
+    kube: Kube, jupyterhub_factory: HubFactory
+) -> None:
+    """The controller's own ``jupyterhub_config.py`` drives a real KubeSpawner spawn, and the
+    pod receives ``TRE_DATASETS`` as JSON. KubeSpawner formats every environment value as
+    a template, so unescaped JSON braces made every spawn fail (IndexError without
+    datasets, KeyError with one) before any pod was created."""
+    project = f"spawn-{secrets.token_hex(3)}"
+    spec = parse_project(
+        project,
+        {
+            "displayName": "Spawn",
+            "tier": 2,
+            "computeProfiles": [{"name": "s", "displayName": "S", "cpu": "1", "memory": "1Gi"}],
+            "storageQuota": "5Gi",
+            "images": ["registry.invalid/workspace:1"],
+            "datasets": [{"name": "cohort", "bucket": "nhs-cohort", "prefix": "2024/"}],
+        },
+    )
+    platform = Platform(
+        s3_url="http://s3.invalid:9000",
+        s3_cidr="",
+        vault_url="http://vault.invalid:8200",
+        vault_cidr="",
+        kube_api_cidr="",
+        kube_api_port=443,
+        airlock_namespace="tre-system",
+        airlock_port=8080,
+        airlock_url="http://airlock.invalid:8080",
+        hub_image="registry.invalid/hub:1",
+        proxy_image="registry.invalid/proxy:1",
+    )
+    enclave = Enclave(project=project, spec=spec, platform=platform, suspended=False)
+    namespace = kube.create_namespace(enclave.namespace)
+    try:
+        client.CoreV1Api(kube.api_client()).create_namespaced_service_account(
+            namespace, {"metadata": {"name": "workspace"}}
+        )
+        kubeconfig = grant_hub_rights(kube, namespace)
+        # Only what this machine needs on top: a sign-in without an identity provider.
+        # The Service addresses the config reads are replaced by the harness's own.
+        config = make_hub_config_text(enclave) + DUMMY_SIGN_IN
+        hub = jupyterhub_factory(
+            config,
+            env={
+                "KUBECONFIG": str(kubeconfig),
+                "HUB_SERVICE_HOST": "127.0.0.1",
+                "HUB_SERVICE_PORT": "1",
+                "PROXY_API_SERVICE_HOST": "127.0.0.1",
+                "PROXY_API_SERVICE_PORT": "1",
+            },
+        )
+        with hub.api() as api:
+            assert api.post("users/alice").status_code == 201
+            response = api.post("users/alice/server")
+            assert response.status_code in (201, 202), response.text
+            pod = wait_for_pod(kube, namespace, "jupyter-alice", hub, 60)
+            env = {e.name: e.value for e in pod.spec.containers[0].env}
+            assert env["TRE_DATASETS"] == '{"cohort": {"bucket": "nhs-cohort", "prefix": "2024/"}}'
+            assert env["TRE_PROJECT"] == project
+            assert pod.spec.containers[0].image == "registry.invalid/workspace:1"
+            api.delete("users/alice/server")
+    finally:
+        kube.delete_namespace(namespace)
+
+
+DUMMY_SIGN_IN = """
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allow_all = True
+"""
+
+
+def wait_for_pod(kube: Kube, namespace: str, name: str, hub: Hub, timeout: float) -> Any:
+    """The user's pod, once KubeSpawner has created it; on failure, the hub's log says why."""
+    core = client.CoreV1Api(kube.api_client())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pods = core.list_namespaced_pod(namespace, field_selector=f"metadata.name={name}").items
+        if pods:
+            return pods[0]
+        time.sleep(0.2)
+    log = (hub.workdir / "jupyterhub.log").read_text(errors="replace")
+    raise AssertionError(
+        f"KubeSpawner created no pod {name} in {timeout} s; hub log:\n{log[-3000:]}"
+    )

@@ -21,8 +21,27 @@ def hadolint() -> str:
     return found
 
 
-def test_there_is_an_orchestrator_and_a_workspace_image() -> None:
-    assert [p.parent.name for p in DOCKERFILES] == ["orchestrator", "workspace"]
+def test_there_are_hub_orchestrator_and_workspace_images() -> None:
+    assert [p.parent.name for p in DOCKERFILES] == ["hub", "orchestrator", "workspace"]
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_every_stage_builds_on_the_base_image_argument(dockerfile: Path) -> None:
+    """.ci/build-images.sh passes a Debian base made here; a registry CI keeps the default."""
+    lines = dockerfile.read_text().splitlines()
+    assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in lines
+    stages = [line for line in lines if line.startswith("FROM ")]
+    assert len(stages) == 2, stages
+    assert all(line.split()[1] == "${BASE_IMAGE}" for line in stages), stages
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_the_final_stage_installs_no_build_tools(dockerfile: Path) -> None:
+    lines = dockerfile.read_text().splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    final = "\n".join(line for line in lines[last:] if not line.lstrip().startswith("#"))
+    for tool in ("npm", "gcc", "build-essential", "pip install", "COPY orchestrator"):
+        assert tool not in final, f"{tool!r} in the final stage of {dockerfile}"
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)

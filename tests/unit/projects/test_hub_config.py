@@ -77,7 +77,9 @@ def test_user_servers_log_in_to_vault_with_a_vault_audience_token() -> None:
     assert env["TRE_VAULT_ROLE"] == "tre-project-diabetes"
     assert env["TRE_STORAGE_SECRET"] == "tre/projects/diabetes/storage"
     assert env["TRE_OUTBOX_BUCKET"] == "tre-diabetes-outbox"
-    assert env["TRE_DATASETS"] == '{"cohort": {"bucket": "nhs-cohort", "prefix": "2024/"}}'
+    # Braces doubled: KubeSpawner formats every environment value as a template, and the
+    # pod then receives the JSON (tests/integration/test_jupyterhub_spawn.py spawns it).
+    assert env["TRE_DATASETS"] == '{{"cohort": {{"bucket": "nhs-cohort", "prefix": "2024/"}}}}'
     assert not any("SECRET_KEY" in key or "PASSWORD" in key for key in env)
 
 

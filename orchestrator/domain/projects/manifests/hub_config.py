@@ -90,6 +90,12 @@ def _profile(enclave: Enclave, index: int) -> dict[str, Any]:
     }
 
 
+def _literal(value: str) -> str:
+    """``value`` as KubeSpawner passes it on: it expands ``{...}`` in every environment
+    value as a ``str.format`` template, so literal braces are written doubled."""
+    return value.replace("{", "{{").replace("}", "}}")
+
+
 def _environment(enclave: Enclave) -> dict[str, str]:
     platform, project = enclave.platform, enclave.project
     datasets = {d.name: {"bucket": d.bucket, "prefix": d.prefix} for d in enclave.spec.datasets}
@@ -98,7 +104,7 @@ def _environment(enclave: Enclave) -> dict[str, str]:
         "TRE_S3_URL": platform.s3_url,
         "TRE_INPUTS_BUCKET": naming.inputs_bucket(project),
         "TRE_OUTBOX_BUCKET": naming.outbox_bucket(project),
-        "TRE_DATASETS": json.dumps(datasets, sort_keys=True),
+        "TRE_DATASETS": _literal(json.dumps(datasets, sort_keys=True)),
         "TRE_AIRLOCK_URL": platform.airlock_url,
         "VAULT_ADDR": platform.vault_url,
         "TRE_VAULT_AUTH_MOUNT": platform.vault_kubernetes_mount,
