@@ -74,18 +74,18 @@ class OidcSettings(Section):
 
 class ProjectRoles(Section):
     researchers: list[str] = []
-    """Usernames allowed to create, submit and release requests in the project."""
+    """Usernames holding the ``researcher`` role (see the permission table in ``docs/reference/permissions.md``)."""
     reviewers: list[str] = []
-    """Usernames allowed to review the project's requests (never their own)."""
+    """Usernames holding the ``reviewer`` role: review, release and revoke the project's requests (never their own)."""
     project_admins: list[str] = []
-    """Usernames allowed to release and revoke the project's requests."""
+    """Usernames holding the ``project_admin`` role: the researcher's actions on the project's requests."""
 
 
 class RoleSettings(Section):
     projects: dict[str, ProjectRoles] = {}
     """Role assignments per project: ``{"project": {"researchers": [...], "reviewers": [...], "project_admins": [...]}}``."""
     operators: list[str] = []
-    """Usernames holding the global operator role (audit verification, retries, revocation)."""
+    """Usernames holding the platform-wide ``operator`` role (release, revoke, retry, audit verification)."""
 
     def source(self) -> StaticRoleSource:
         return StaticRoleSource(
