@@ -84,7 +84,7 @@ async def workspace_airlock(
         yield Airlock(app=app, settings=settings, tokens=tokens)
 
 
-async def test_researcher_opens_a_request_from_a_workspace_terminal_and_stays_in_that_project(
+async def test_researcher_submits_from_a_workspace_terminal_and_stays_in_that_project(
     workspace_airlock: Airlock, hub: WorkspaceHub
 ) -> None:
     headers = {"Authorization": f"token {hub.user_token('alice')}", "X-TRE-Project": "genomics"}
