@@ -10,6 +10,7 @@ says which one is missing. ``docs/reference/configuration.md`` is generated from
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,10 +83,23 @@ class ProjectRoles(Section):
 
 
 class RoleSettings(Section):
+    members_from: Literal["settings", "kubernetes"] = "settings"
+    """Where project roles come from: ``settings`` (``projects`` below) or ``kubernetes`` (each ResearchProject's member list, read and watched through the Kubernetes API; ``projects`` must then be empty)."""
+    kubeconfig: str | None = None
+    """Kubeconfig file for ``members_from = kubernetes``; unset: the pod's ServiceAccount, then ``$KUBECONFIG``."""
     projects: dict[str, ProjectRoles] = {}
     """Role assignments per project: ``{"project": {"researchers": [...], "reviewers": [...], "project_admins": [...]}}``."""
     operators: list[str] = []
     """Usernames holding the platform-wide ``operator`` role (release, revoke, retry, audit verification)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RoleSettings:
+        if self.members_from == "kubernetes" and self.projects:
+            raise ValueError(
+                "roles.projects must be empty when roles.members_from is kubernetes: project "
+                "members come from the ResearchProjects then"
+            )
+        return self
 
     def source(self) -> StaticRoleSource:
         return StaticRoleSource(
