@@ -22,8 +22,7 @@ from anyio import CapacityLimiter
 
 from orchestrator.api.metrics import AirlockMetrics
 from orchestrator.checks.model import Verdict
-from orchestrator.domain.access import Principal, Role
-from orchestrator.domain.airlock.actors import SYSTEM, Actor, ProjectRole
+from orchestrator.domain.access import SYSTEM, Actor
 from orchestrator.domain.airlock.model import Decision, Direction, Request
 from orchestrator.domain.airlock.states import State
 from orchestrator.domain.notices import Change
@@ -40,11 +39,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-PROJECT_ROLES = {
-    Role.RESEARCHER: ProjectRole.RESEARCHER,
-    Role.REVIEWER: ProjectRole.REVIEWER,
-    Role.PROJECT_ADMIN: ProjectRole.ADMIN,
-}
 CONFIGURATION = Actor(username="configuration", operator=True)
 """Who changes project policy when it comes from the service's configuration."""
 DECISIONS = {
@@ -52,22 +46,6 @@ DECISIONS = {
     State.REJECTED: "rejected",
     State.CHANGES_REQUESTED: "changes_requested",
 }
-
-
-def actor_of(principal: Principal) -> Actor:
-    """The airlock's actor for an authenticated principal (roles as the gate sees them)."""
-    projects = (
-        [principal.confined_to] if principal.confined_to is not None else principal.grants.projects
-    )
-    roles = {
-        project: frozenset(PROJECT_ROLES[r] for r in principal.roles_in(project))
-        for project in projects
-    }
-    return Actor(
-        username=principal.username,
-        project_roles={p: r for p, r in roles.items() if r},
-        operator=principal.is_operator,
-    )
 
 
 class AirlockCalls:
@@ -184,15 +162,15 @@ class AirlockCalls:
         detail = await self._run(self.service.get_request, SYSTEM, request_id)
         return detail.request.project
 
-    async def get(self, principal: Principal, request_id: str) -> RequestDetail:
-        return await self._run(self.service.get_request, actor_of(principal), request_id)
+    async def get(self, actor: Actor, request_id: str) -> RequestDetail:
+        return await self._run(self.service.get_request, actor, request_id)
 
     async def list_requests(
-        self, principal: Principal, project: str | None, state: State | None
+        self, actor: Actor, project: str | None, state: State | None
     ) -> list[Request]:
         return await self._run(
             self.service.list_requests,
-            actor_of(principal),
+            actor,
             project=project,
             states=None if state is None else [state],
         )
@@ -207,9 +185,8 @@ class AirlockCalls:
     # --- the requester ----------------------------------------------------------------
 
     async def create(
-        self, principal: Principal, project: str, title: str, purpose: str, direction: str
+        self, actor: Actor, project: str, title: str, purpose: str, direction: str
     ) -> RequestDetail:
-        actor = actor_of(principal)
         created = await self._run(
             partial(
                 self.service.create_draft,
@@ -224,7 +201,7 @@ class AirlockCalls:
 
     async def add_file(
         self,
-        principal: Principal,
+        actor: Actor,
         request_id: str,
         name: str,
         stream: BinaryIO,
@@ -232,7 +209,6 @@ class AirlockCalls:
         context: str,
         controls: str,
     ) -> RequestDetail:
-        actor = actor_of(principal)
         await self._run(
             partial(
                 self.service.add_file,
@@ -247,30 +223,25 @@ class AirlockCalls:
         )
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def submit(self, principal: Principal, request_id: str) -> RequestDetail:
-        actor = actor_of(principal)
+    async def submit(self, actor: Actor, request_id: str) -> RequestDetail:
         before = (await self._run(self.service.get_request, actor, request_id)).request
         submitted = await self._run(partial(self.service.submit, actor, request_id, process=False))
         await self._announce(before, submitted, actor.username)
         self._spawn(partial(self.service.process, request_id), submitted, "checking")
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def new_version(self, principal: Principal, request_id: str) -> RequestDetail:
-        actor = actor_of(principal)
+    async def new_version(self, actor: Actor, request_id: str) -> RequestDetail:
         await self._run(self.service.new_version, actor, request_id)
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def withdraw(self, principal: Principal, request_id: str) -> RequestDetail:
-        actor = actor_of(principal)
+    async def withdraw(self, actor: Actor, request_id: str) -> RequestDetail:
         before = (await self._run(self.service.get_request, actor, request_id)).request
         after = await self._run(self.service.withdraw, actor, request_id)
         await self._announce(before, after, actor.username)
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def download_link(self, principal: Principal, request_id: str, name: str) -> DownloadLink:
-        link = await self._run(
-            self.service.mint_download_link, actor_of(principal), request_id, name
-        )
+    async def download_link(self, actor: Actor, request_id: str, name: str) -> DownloadLink:
+        link = await self._run(self.service.mint_download_link, actor, request_id, name)
         self._metrics.downloads.inc()
         return link
 
@@ -278,13 +249,12 @@ class AirlockCalls:
 
     async def decide(
         self,
-        principal: Principal,
+        actor: Actor,
         request_id: str,
         decision: str,
         comment: str,
         acknowledged: list[str],
     ) -> RequestDetail:
-        actor = actor_of(principal)
         before = (await self._run(self.service.get_request, actor, request_id)).request
         after = await self._run(
             partial(
@@ -306,23 +276,20 @@ class AirlockCalls:
         await self._announce(before, after, actor.username, comment)
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def release(self, principal: Principal, request_id: str) -> RequestDetail:
-        actor = actor_of(principal)
+    async def release(self, actor: Actor, request_id: str) -> RequestDetail:
         before = (await self._run(self.service.get_request, actor, request_id)).request
         moved = await self._run(partial(self.service.release, actor, request_id, process=False))
         await self._announce(before, moved, actor.username)
         self._spawn(partial(self.service.process, request_id), moved, "releasing")
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def revoke(self, principal: Principal, request_id: str, reason: str) -> RequestDetail:
-        actor = actor_of(principal)
+    async def revoke(self, actor: Actor, request_id: str, reason: str) -> RequestDetail:
         before = (await self._run(self.service.get_request, actor, request_id)).request
         after = await self._run(self.service.revoke, actor, request_id, reason)
         await self._announce(before, after, actor.username, reason)
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def retry(self, principal: Principal, request_id: str) -> RequestDetail:
-        actor = actor_of(principal)
+    async def retry(self, actor: Actor, request_id: str) -> RequestDetail:
         before = (await self._run(self.service.get_request, actor, request_id)).request
         resumed = await self._run(partial(self.service.retry, actor, request_id, process=False))
         await self._announce(before, resumed, actor.username)

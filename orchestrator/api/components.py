@@ -11,6 +11,7 @@ import hvac
 
 from orchestrator.adapters.database import Database
 from orchestrator.adapters.jupyterhub_identity import HubIdentity
+from orchestrator.adapters.kubernetes_connection import KubernetesConnection
 from orchestrator.adapters.notifiers import (
     Notifier,
     SmtpConfig,
@@ -19,11 +20,13 @@ from orchestrator.adapters.notifiers import (
     addresses_from,
 )
 from orchestrator.adapters.oidc import JwksCache, OidcVerifier
+from orchestrator.adapters.project_members import ProjectMembers
 from orchestrator.adapters.signing import LocalEd25519Signer, TransitSigner
 from orchestrator.adapters.storage import S3ObjectStore, S3Settings
 from orchestrator.api.airlock_calls import AirlockCalls
 from orchestrator.api.metrics import AirlockMetrics
-from orchestrator.api.settings import AirlockSettings, SigningSettings
+from orchestrator.api.settings import AirlockSettings, RoleSettings, SigningSettings
+from orchestrator.domain.access import RoleSource
 from orchestrator.domain.airlock.signing import Signer
 from orchestrator.services.airlock import AirlockConfig, AirlockService, Checker
 from orchestrator.services.authentication import Authenticator
@@ -40,11 +43,25 @@ class Components:
     metrics: AirlockMetrics
     http: httpx.AsyncClient
     database: Database
+    members: ProjectMembers | None = None
 
     async def aclose(self) -> None:
         await self.airlock.drain()
         await self.http.aclose()
         self.database.dispose()
+        if self.members is not None:
+            self.members.stop()
+
+
+def _role_source(settings: RoleSettings) -> tuple[RoleSource, ProjectMembers | None]:
+    """The configured roles, or a watch on the ResearchProjects' member lists."""
+    if settings.members_from == "settings":
+        return settings.source(), None
+    kubeconfig = None if settings.kubeconfig is None else Path(settings.kubeconfig)
+    members = ProjectMembers(
+        KubernetesConnection(kubeconfig).api_client(), operators=frozenset(settings.operators)
+    ).start()
+    return members, members
 
 
 def _notifiers(settings: AirlockSettings, http: httpx.AsyncClient) -> list[Notifier]:
@@ -110,7 +127,7 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
     database = Database(settings.database.url)
     signer = make_signer(settings.signing)
     service = AirlockService(database, store, checker, signer, airlock_config(settings))
-    roles = settings.roles.source()
+    roles, members = _role_source(settings.roles)
     metrics = AirlockMetrics()
     oidc = OidcVerifier(
         issuer=settings.oidc.issuer,
@@ -132,4 +149,5 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
         metrics=metrics,
         http=http,
         database=database,
+        members=members,
     )

@@ -15,7 +15,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.api.components import Components
-from orchestrator.domain.access import Action, Principal, check_allowed
+from orchestrator.domain.access import Action, Actor, check_allowed
 
 PROJECT_HEADER = "X-TRE-Project"
 
@@ -37,11 +37,11 @@ WORKSPACE_PROJECT = APIKeyHeader(
 )
 
 
-async def current_principal(
+async def current_actor(
     request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
     _project: Annotated[str | None, Security(WORKSPACE_PROJECT)],
-) -> Principal:
+) -> Actor:
     """The authenticated caller, or a 401 saying how to authenticate.
 
     The two security parameters document the schemes in OpenAPI; the raw headers
@@ -63,15 +63,13 @@ async def _project_of(request: Request) -> str | None:
     return project or None
 
 
-def permit(action: Action) -> Callable[..., Awaitable[Principal]]:
+def permit(action: Action) -> Callable[..., Awaitable[Actor]]:
     """A dependency that lets the call through only if the caller may ``action`` here."""
 
-    async def gate(
-        request: Request, principal: Annotated[Principal, Depends(current_principal)]
-    ) -> Principal:
+    async def gate(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         project = await _project_of(request)
-        check_allowed(principal, action, project)
-        return principal
+        check_allowed(actor, action, project)
+        return actor
 
     gate.__name__ = f"permit_{action.value}"
     return gate

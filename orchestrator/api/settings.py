@@ -10,6 +10,7 @@ says which one is missing. ``docs/reference/configuration.md`` is generated from
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,18 +75,31 @@ class OidcSettings(Section):
 
 class ProjectRoles(Section):
     researchers: list[str] = []
-    """Usernames allowed to create, submit and release requests in the project."""
+    """Usernames holding the ``researcher`` role (see the permission table in ``docs/reference/permissions.md``)."""
     reviewers: list[str] = []
-    """Usernames allowed to review the project's requests (never their own)."""
+    """Usernames holding the ``reviewer`` role: review, release and revoke the project's requests (never their own)."""
     project_admins: list[str] = []
-    """Usernames allowed to release and revoke the project's requests."""
+    """Usernames holding the ``project_admin`` role: the researcher's actions on the project's requests."""
 
 
 class RoleSettings(Section):
+    members_from: Literal["settings", "kubernetes"] = "settings"
+    """Where project roles come from: ``settings`` (``projects`` below) or ``kubernetes`` (each ResearchProject's member list, read and watched through the Kubernetes API; ``projects`` must then be empty)."""
+    kubeconfig: str | None = None
+    """Kubeconfig file for ``members_from = kubernetes``; unset: the pod's ServiceAccount, then ``$KUBECONFIG``."""
     projects: dict[str, ProjectRoles] = {}
     """Role assignments per project: ``{"project": {"researchers": [...], "reviewers": [...], "project_admins": [...]}}``."""
     operators: list[str] = []
-    """Usernames holding the global operator role (audit verification, retries, revocation)."""
+    """Usernames holding the platform-wide ``operator`` role (release, revoke, retry, audit verification)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RoleSettings:
+        if self.members_from == "kubernetes" and self.projects:
+            raise ValueError(
+                "roles.projects must be empty when roles.members_from is kubernetes: project "
+                "members come from the ResearchProjects then"
+            )
+        return self
 
     def source(self) -> StaticRoleSource:
         return StaticRoleSource(

@@ -1,9 +1,9 @@
 """``tre airlock``: submit, follow, review and release airlock requests over the API.
 
 The commands talk to the airlock service over HTTP (``TRE_AIRLOCK_URL``). Who you are
-comes from ``--token`` / ``TRE_TOKEN`` (a token from the identity provider) or, in a
-terminal inside a workspace, from the hub's ``JUPYTERHUB_API_TOKEN`` together with
-``TRE_PROJECT``.
+comes from ``--token`` / ``TRE_TOKEN`` (a token from the identity provider), from the
+token ``tre login`` cached, or, in a terminal inside a workspace, from the hub's
+``JUPYTERHUB_API_TOKEN`` together with ``TRE_PROJECT``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from orchestrator.adapters.airlock_client import AirlockApiError, AirlockClient, Credentials
+from orchestrator.cli import token_cache
 
 DEFAULT_URL = "http://127.0.0.1:8900"
 P = ParamSpec("P")
@@ -26,10 +27,20 @@ T = TypeVar("T")
 
 
 def credentials_from(token: str | None, project: str | None, env: dict[str, str]) -> Credentials:
-    """Pick the caller's credentials: explicit token, then ``TRE_TOKEN``, then the workspace token."""
+    """Pick the caller's credentials.
+
+    In order: ``--token``, ``TRE_TOKEN``, the token ``tre login`` cached (refused once
+    expired), then the workspace token.
+    """
     explicit = token or env.get("TRE_TOKEN")
     if explicit:
         return Credentials(token=explicit)
+    try:
+        cached = token_cache.load(token_cache.cache_path(env))
+    except token_cache.CachedTokenUnusable as exc:
+        raise click.UsageError(str(exc)) from exc
+    if cached is not None:
+        return Credentials(token=cached.access_token)
     hub_token = env.get("JUPYTERHUB_API_TOKEN")
     if hub_token:
         workspace_project = project or env.get("TRE_PROJECT")
@@ -40,8 +51,8 @@ def credentials_from(token: str | None, project: str | None, env: dict[str, str]
             )
         return Credentials(token=hub_token, workspace_project=workspace_project)
     raise click.UsageError(
-        "no credentials: pass --token or set TRE_TOKEN to a token from your identity "
-        "provider, or run this in a terminal inside your workspace"
+        "no credentials: run `tre login`, pass --token or set TRE_TOKEN to a token from "
+        "your identity provider, or run this in a terminal inside your workspace"
     )
 
 

@@ -17,6 +17,7 @@ from orchestrator.checks.schema import render_ruleset_schema
 from orchestrator.cli import helm_reference, satre_report
 from orchestrator.domain.airlock.diagram import render_state_reference
 from orchestrator.domain.operator_access import render_operator_rules, render_peering_crd
+from orchestrator.domain.permissions_reference import render_permissions_reference
 from orchestrator.domain.projects.crd import render_crd
 from orchestrator.domain.projects.reference import render_reference as render_project_reference
 from orchestrator.embedded.paths import REPO_ROOT
@@ -70,6 +71,7 @@ ARTEFACTS: list[Artefact] = [
     Artefact("docs/reference/helm-values.md", helm_reference.render_values_reference),
     Artefact("docs/satre-compliance.md", satre_report.render_compliance),
     Artefact("docs/reference/airlock-states.md", render_state_reference),
+    Artefact("docs/reference/permissions.md", render_permissions_reference),
     Artefact("policies/content-rules.yaml", render_content_rules_yaml),
     Artefact("docs/reference/openapi.json", _airlock_openapi),
     Artefact("docs/reference/configuration.md", _airlock_configuration),

@@ -9,6 +9,7 @@ from orchestrator.cli.airlock import airlock
 from orchestrator.cli.audit import audit
 from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
+from orchestrator.cli.login import login, logout
 from orchestrator.cli.operator import operator
 from orchestrator.cli.up import up
 
@@ -23,6 +24,8 @@ cli.add_command(dev)
 cli.add_command(airlock)
 cli.add_command(audit)
 cli.add_command(check)
+cli.add_command(login)
+cli.add_command(logout)
 cli.add_command(operator)
 cli.add_command(up)
 

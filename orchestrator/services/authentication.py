@@ -1,4 +1,4 @@
-"""Turn an ``Authorization`` header into a :class:`Principal`.
+"""Turn an ``Authorization`` header into an :class:`~orchestrator.domain.access.Actor`.
 
 Two ways in:
 
@@ -7,7 +7,7 @@ Two ways in:
   come from the role source.
 * ``Authorization: token <JupyterHub API token>`` together with ``X-TRE-Project:
   <project>`` — a researcher in a terminal inside their workspace. The airlock asks
-  that project's hub who owns the token; the resulting principal is confined to that
+  that project's hub who owns the token; the resulting actor is confined to that
   project and acts there only as a researcher.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from orchestrator.domain.access import AuthenticationFailed, Principal, RoleSource
+from orchestrator.domain.access import Actor, AuthenticationFailed, RoleSource, actor_for
 
 
 class TokenVerifier(Protocol):
@@ -40,7 +40,7 @@ class Authenticator:
     hubs: WorkspaceIdentity
     roles: RoleSource
 
-    async def authenticate(self, authorization: str | None, project: str | None) -> Principal:
+    async def authenticate(self, authorization: str | None, project: str | None) -> Actor:
         if not authorization:
             raise AuthenticationFailed(
                 "no credentials: send 'Authorization: Bearer <token>' from your identity "
@@ -53,7 +53,7 @@ class Authenticator:
         if scheme.lower() == "bearer":
             verified = await self.oidc.verify(credential)
             grants = await self.roles.grants_for(verified.username)
-            return Principal(username=verified.username, via="oidc", grants=grants)
+            return actor_for(verified.username, "oidc", grants)
         if scheme.lower() == "token":
             if not project:
                 raise AuthenticationFailed(
@@ -62,9 +62,7 @@ class Authenticator:
                 )
             username = await self.hubs.username_for(project, credential)
             grants = await self.roles.grants_for(username)
-            return Principal(
-                username=username, via="jupyterhub", grants=grants, confined_to=project
-            )
+            return actor_for(username, "jupyterhub", grants, confined_to=project)
         raise AuthenticationFailed(
             f"unknown Authorization scheme '{scheme}': use 'Bearer' (identity provider) or "
             "'token' (JupyterHub workspace token)"

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from orchestrator.api.schemas import AuditVerificationOut, HealthOut
 from orchestrator.api.security import components_of, permit
-from orchestrator.domain.access import Action, Principal
+from orchestrator.domain.access import Action, Actor
 from orchestrator.domain.airlock.states import State
 
 router = APIRouter(tags=["operations"])
@@ -45,7 +45,7 @@ async def metrics(request: Request) -> Response:
 @router.get("/api/v1/audit/verify", summary="Verify the hash-chained audit log (operators)")
 async def verify_audit(
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.VERIFY_AUDIT))],
+    actor: Annotated[Actor, Depends(permit(Action.VERIFY_AUDIT))],
 ) -> AuditVerificationOut:
-    del principal
+    del actor
     return AuditVerificationOut.from_result(await components_of(request).airlock.verify_audit())

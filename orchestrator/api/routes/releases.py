@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from orchestrator.api.schemas import DownloadLinkOut, RequestOut, RevokeIn
 from orchestrator.api.security import components_of, permit
-from orchestrator.domain.access import Action, Principal
+from orchestrator.domain.access import Action, Actor
 
 router = APIRouter(prefix="/api/v1", tags=["release"])
 
@@ -17,11 +17,9 @@ router = APIRouter(prefix="/api/v1", tags=["release"])
 async def release(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.RELEASE))],
+    actor: Annotated[Actor, Depends(permit(Action.RELEASE))],
 ) -> RequestOut:
-    return RequestOut.from_detail(
-        await components_of(request).airlock.release(principal, request_id)
-    )
+    return RequestOut.from_detail(await components_of(request).airlock.release(actor, request_id))
 
 
 @router.post(
@@ -32,9 +30,9 @@ async def download_link(
     request_id: str,
     name: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.DOWNLOAD))],
+    actor: Annotated[Actor, Depends(permit(Action.DOWNLOAD))],
 ) -> DownloadLinkOut:
-    link = await components_of(request).airlock.download_link(principal, request_id, name)
+    link = await components_of(request).airlock.download_link(actor, request_id, name)
     return DownloadLinkOut.from_link(link)
 
 
@@ -43,9 +41,9 @@ async def revoke(
     request_id: str,
     body: RevokeIn,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.REVOKE))],
+    actor: Annotated[Actor, Depends(permit(Action.REVOKE))],
 ) -> RequestOut:
-    detail = await components_of(request).airlock.revoke(principal, request_id, body.reason)
+    detail = await components_of(request).airlock.revoke(actor, request_id, body.reason)
     return RequestOut.from_detail(detail)
 
 
@@ -55,6 +53,6 @@ async def revoke(
 async def retry(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.RETRY))],
+    actor: Annotated[Actor, Depends(permit(Action.RETRY))],
 ) -> RequestOut:
-    return RequestOut.from_detail(await components_of(request).airlock.retry(principal, request_id))
+    return RequestOut.from_detail(await components_of(request).airlock.retry(actor, request_id))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from orchestrator.api.schemas import CreateRequestIn, RequestOut, RequestSummaryOut
 from orchestrator.api.security import components_of, permit
 from orchestrator.api.streaming import BodyReader
-from orchestrator.domain.access import Action, Principal
+from orchestrator.domain.access import Action, Actor
 from orchestrator.domain.airlock.states import State
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
@@ -24,10 +24,10 @@ async def create_request(
     project: str,
     body: CreateRequestIn,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.CREATE_REQUEST))],
+    actor: Annotated[Actor, Depends(permit(Action.CREATE_REQUEST))],
 ) -> RequestOut:
     detail = await components_of(request).airlock.create(
-        principal, project, body.title, body.purpose, body.direction
+        actor, project, body.title, body.purpose, body.direction
     )
     return RequestOut.from_detail(detail)
 
@@ -35,11 +35,11 @@ async def create_request(
 @router.get("/requests", summary="List the requests you can see")
 async def list_requests(
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.LIST_REQUESTS))],
+    actor: Annotated[Actor, Depends(permit(Action.LIST_REQUESTS))],
     project: Annotated[str | None, Query(description="Only this project.")] = None,
     state: Annotated[State | None, Query(description="Only requests in this state.")] = None,
 ) -> list[RequestSummaryOut]:
-    found = await components_of(request).airlock.list_requests(principal, project, state)
+    found = await components_of(request).airlock.list_requests(actor, project, state)
     return [RequestSummaryOut.from_request(r) for r in found]
 
 
@@ -47,9 +47,9 @@ async def list_requests(
 async def get_request(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.VIEW_REQUEST))],
+    actor: Annotated[Actor, Depends(permit(Action.VIEW_REQUEST))],
 ) -> RequestOut:
-    return RequestOut.from_detail(await components_of(request).airlock.get(principal, request_id))
+    return RequestOut.from_detail(await components_of(request).airlock.get(actor, request_id))
 
 
 @router.put(
@@ -68,7 +68,7 @@ async def upload_file(
     request_id: str,
     name: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.ADD_FILE))],
+    actor: Annotated[Actor, Depends(permit(Action.ADD_FILE))],
     context: Annotated[str, Query(max_length=10_000, description="What this output is.")] = "",
     controls: Annotated[
         str, Query(max_length=10_000, description="Disclosure controls applied.")
@@ -78,7 +78,7 @@ async def upload_file(
     length = int(request.headers.get("content-length", "-1"))
     body = cast(BinaryIO, BodyReader(request.stream(), components.settings.server.max_upload_bytes))
     detail = await components.airlock.add_file(
-        principal, request_id, name, body, length, context, controls
+        actor, request_id, name, body, length, context, controls
     )
     return RequestOut.from_detail(detail)
 
@@ -87,11 +87,9 @@ async def upload_file(
 async def submit_request(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.SUBMIT))],
+    actor: Annotated[Actor, Depends(permit(Action.SUBMIT))],
 ) -> RequestOut:
-    return RequestOut.from_detail(
-        await components_of(request).airlock.submit(principal, request_id)
-    )
+    return RequestOut.from_detail(await components_of(request).airlock.submit(actor, request_id))
 
 
 @router.post(
@@ -100,9 +98,9 @@ async def submit_request(
 async def new_version(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.NEW_VERSION))],
+    actor: Annotated[Actor, Depends(permit(Action.NEW_VERSION))],
 ) -> RequestOut:
-    detail = await components_of(request).airlock.new_version(principal, request_id)
+    detail = await components_of(request).airlock.new_version(actor, request_id)
     return RequestOut.from_detail(detail)
 
 
@@ -110,7 +108,7 @@ async def new_version(
 async def withdraw_request(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.WITHDRAW))],
+    actor: Annotated[Actor, Depends(permit(Action.WITHDRAW))],
 ) -> RequestOut:
-    detail = await components_of(request).airlock.withdraw(principal, request_id)
+    detail = await components_of(request).airlock.withdraw(actor, request_id)
     return RequestOut.from_detail(detail)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from orchestrator.api.schemas import DecisionIn, RequestOut
 from orchestrator.api.security import components_of, permit
-from orchestrator.domain.access import Action, Principal
+from orchestrator.domain.access import Action, Actor
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 
@@ -20,9 +20,9 @@ router = APIRouter(prefix="/api/v1", tags=["review"])
 async def review_view(
     request_id: str,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.REVIEW_VIEW))],
+    actor: Annotated[Actor, Depends(permit(Action.REVIEW_VIEW))],
 ) -> RequestOut:
-    return RequestOut.from_detail(await components_of(request).airlock.get(principal, request_id))
+    return RequestOut.from_detail(await components_of(request).airlock.get(actor, request_id))
 
 
 @router.post(
@@ -33,9 +33,9 @@ async def decide(
     request_id: str,
     body: DecisionIn,
     request: Request,
-    principal: Annotated[Principal, Depends(permit(Action.DECIDE))],
+    actor: Annotated[Actor, Depends(permit(Action.DECIDE))],
 ) -> RequestOut:
     detail = await components_of(request).airlock.decide(
-        principal, request_id, body.decision, body.comment, body.acknowledged
+        actor, request_id, body.decision, body.comment, body.acknowledged
     )
     return RequestOut.from_detail(detail)

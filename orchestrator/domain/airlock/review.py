@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from orchestrator.domain.airlock.actors import Actor, ProjectRole
+from orchestrator.domain.access import PERMISSIONS, Action, Actor, Role, roles_text
 from orchestrator.domain.airlock.errors import AirlockError, InvalidInput, NotPermitted
 from orchestrator.domain.airlock.model import Decision, Request, Vote
 from orchestrator.domain.airlock.states import EDITABLE, State
@@ -48,12 +48,19 @@ def check_required_approvals(count: int) -> None:
         )
 
 
+def check_holds(actor: Actor, action: Action, project: str) -> None:
+    """The actor holds one of the roles the permission table asks for ``action``."""
+    permission = PERMISSIONS[action]
+    if not actor.roles_in(project) & permission.roles:
+        raise NotPermitted(
+            f"only someone holding {roles_text(permission.roles)} can {permission.describe}"
+            f" on project {project}"
+        )
+
+
 def check_can_create(actor: Actor, project: str) -> None:
     """Only researchers (or admins) of a project open requests in it."""
-    if not (
-        actor.has_role(project, ProjectRole.RESEARCHER)
-        or actor.has_role(project, ProjectRole.ADMIN)
-    ):
+    if not actor.roles_in(project) & PERMISSIONS[Action.CREATE_REQUEST].roles:
         raise NotPermitted(
             f"you are not a researcher on project {project}, so you cannot open requests in it"
         )
@@ -74,6 +81,7 @@ def check_can_edit(request: Request, actor: Actor) -> None:
     """Only the requester edits files, context and controls, and only before or between reviews."""
     if actor.username != request.requester:
         raise NotPermitted(f"only the requester ({request.requester}) can change this request")
+    check_holds(actor, Action.ADD_FILE, request.project)
     if request.state not in EDITABLE:
         raise NotPermitted(
             f"this request is {request.state}; files can only be changed while it is "
@@ -89,7 +97,7 @@ def check_is_independent_reviewer(request: Request, actor: Actor) -> None:
     """A reviewer holds the reviewer role on the project and did not make the request."""
     if actor.username == request.requester:
         raise NotPermitted(f"you requested this {request.direction}, so you cannot review it")
-    if not actor.has_role(request.project, ProjectRole.REVIEWER):
+    if not actor.has_role(request.project, Role.REVIEWER):
         raise NotPermitted(
             f"you are not a reviewer on project {request.project}, so you cannot review its requests"
         )
@@ -185,7 +193,7 @@ def check_can_open_quarantined(request: Request, actor: Actor) -> None:
         raise NotPermitted(
             f"you requested this {request.direction}, so you cannot download its quarantined files"
         )
-    if not actor.has_role(request.project, ProjectRole.REVIEWER):
+    if not actor.has_role(request.project, Role.REVIEWER):
         raise NotPermitted(
             f"only reviewers on project {request.project} can open quarantined files"
         )
@@ -198,16 +206,12 @@ def can_open_quarantined(request: Request, actor: Actor) -> bool:
 
 
 def check_can_download_released(request: Request, actor: Actor) -> None:
-    """Released files go to the requester and the project's researchers, nobody else."""
+    """Released files go to the project's researchers and admins, nobody else."""
     if request.state is not State.RELEASED:
         raise NotPermitted(
             f"this request is {request.state}; only released files can be downloaded"
         )
-    if actor.username == request.requester:
-        return
-    if actor.has_role(request.project, ProjectRole.RESEARCHER) or actor.has_role(
-        request.project, ProjectRole.ADMIN
-    ):
+    if actor.roles_in(request.project) & PERMISSIONS[Action.DOWNLOAD].roles:
         return
     raise NotPermitted(
         f"released files of project {request.project} go to its researchers; you are not one"

@@ -1,17 +1,19 @@
 """The airlock request state machine, as data: transitions, owners, and one gate.
 
-``TRANSITIONS`` says which moves exist, ``OWNERS`` says who may make each of them,
-and :func:`check_move` is the only place that decides whether an actor may move a
-request. The state diagram in the reference docs is generated from these tables.
+``TRANSITIONS`` says which moves exist, ``OWNERS`` says who may make each of them (an
+action of the one permission table in :mod:`orchestrator.domain.access`, the airlock
+itself, or both), and :func:`check_move` is the only place that decides whether an
+actor may move a request. The state diagram in the reference docs is generated from these tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from orchestrator.domain.airlock.actors import Actor, ProjectRole
+from orchestrator.domain.access import PERMISSIONS, Action, Actor, Requester, Role, roles_text
 from orchestrator.domain.airlock.errors import InvalidTransition, NotPermitted
 
 
@@ -33,42 +35,63 @@ class State(StrEnum):
     FAILED = "failed"
 
 
-class Role(StrEnum):
-    """The part an actor plays towards one request (not a project role)."""
+@dataclass(frozen=True)
+class Owners:
+    """Who may make one move: the people ``PERMISSIONS[action]`` allows, and/or the airlock."""
 
-    REQUESTER = "requester"
-    REVIEWER = "reviewer"
-    SYSTEM = "system"
-    OPERATOR = "operator"
+    action: Action | None = None
+    airlock: bool = False
+
+    @property
+    def label(self) -> str:
+        """For the diagram: the permitted roles, how they relate to the requester, ``airlock``."""
+        parts: list[str] = []
+        if self.action is not None:
+            permission = PERMISSIONS[self.action]
+            parts.append(", ".join(sorted(permission.roles)) + _RELATION[permission.requester])
+        if self.airlock:
+            parts.append("airlock")
+        return ", ".join(parts)
+
+
+_RELATION = {
+    Requester.ANY: "",
+    Requester.ONLY: " (requester only)",
+    Requester.NEVER: " (not the requester)",
+}
 
 
 S = State
-R = Role
+AIRLOCK = Owners(airlock=True)
+ACTION = Action
 
-OWNERS: Mapping[tuple[State, State], frozenset[Role]] = {
-    (S.DRAFT, S.SUBMITTED): frozenset({R.REQUESTER}),
-    (S.DRAFT, S.WITHDRAWN): frozenset({R.REQUESTER}),
-    (S.SUBMITTED, S.CHECKING): frozenset({R.SYSTEM}),
-    (S.SUBMITTED, S.FAILED): frozenset({R.SYSTEM, R.OPERATOR}),
-    (S.CHECKING, S.BLOCKED): frozenset({R.SYSTEM}),
-    (S.CHECKING, S.IN_REVIEW): frozenset({R.SYSTEM}),
-    (S.CHECKING, S.FAILED): frozenset({R.SYSTEM, R.OPERATOR}),
-    (S.BLOCKED, S.SUBMITTED): frozenset({R.REQUESTER}),
-    (S.BLOCKED, S.WITHDRAWN): frozenset({R.REQUESTER}),
-    (S.IN_REVIEW, S.CHANGES_REQUESTED): frozenset({R.SYSTEM}),
-    (S.IN_REVIEW, S.APPROVED): frozenset({R.SYSTEM}),
-    (S.IN_REVIEW, S.REJECTED): frozenset({R.SYSTEM}),
-    (S.CHANGES_REQUESTED, S.SUBMITTED): frozenset({R.REQUESTER}),
-    (S.CHANGES_REQUESTED, S.WITHDRAWN): frozenset({R.REQUESTER}),
-    (S.APPROVED, S.RELEASING): frozenset({R.REVIEWER, R.OPERATOR}),
-    (S.RELEASING, S.RELEASED): frozenset({R.SYSTEM}),
-    (S.RELEASING, S.FAILED): frozenset({R.SYSTEM, R.OPERATOR}),
-    (S.RELEASED, S.REVOKED): frozenset({R.REVIEWER, R.OPERATOR}),
-    (S.FAILED, S.SUBMITTED): frozenset({R.OPERATOR}),
-    (S.FAILED, S.CHECKING): frozenset({R.OPERATOR}),
-    (S.FAILED, S.RELEASING): frozenset({R.OPERATOR}),
+OWNERS: Mapping[tuple[State, State], Owners] = {
+    (S.DRAFT, S.SUBMITTED): Owners(ACTION.SUBMIT),
+    (S.DRAFT, S.WITHDRAWN): Owners(ACTION.WITHDRAW),
+    (S.SUBMITTED, S.CHECKING): AIRLOCK,
+    (S.SUBMITTED, S.FAILED): Owners(ACTION.MARK_FAILED, airlock=True),
+    (S.CHECKING, S.BLOCKED): AIRLOCK,
+    (S.CHECKING, S.IN_REVIEW): AIRLOCK,
+    (S.CHECKING, S.FAILED): Owners(ACTION.MARK_FAILED, airlock=True),
+    (S.BLOCKED, S.SUBMITTED): Owners(ACTION.SUBMIT),
+    (S.BLOCKED, S.WITHDRAWN): Owners(ACTION.WITHDRAW),
+    (S.IN_REVIEW, S.CHANGES_REQUESTED): AIRLOCK,
+    (S.IN_REVIEW, S.APPROVED): AIRLOCK,
+    (S.IN_REVIEW, S.REJECTED): AIRLOCK,
+    (S.CHANGES_REQUESTED, S.SUBMITTED): Owners(ACTION.SUBMIT),
+    (S.CHANGES_REQUESTED, S.WITHDRAWN): Owners(ACTION.WITHDRAW),
+    (S.APPROVED, S.RELEASING): Owners(ACTION.RELEASE),
+    (S.RELEASING, S.RELEASED): AIRLOCK,
+    (S.RELEASING, S.FAILED): Owners(ACTION.MARK_FAILED, airlock=True),
+    (S.RELEASED, S.REVOKED): Owners(ACTION.REVOKE),
+    (S.FAILED, S.SUBMITTED): Owners(ACTION.RETRY),
+    (S.FAILED, S.CHECKING): Owners(ACTION.RETRY),
+    (S.FAILED, S.RELEASING): Owners(ACTION.RETRY),
 }
-"""Who may make each move. Every move in ``TRANSITIONS`` has an entry here and vice versa."""
+"""Who may make each move: an action of the permission table (people), the airlock, or both.
+
+Every move in ``TRANSITIONS`` has an entry here and vice versa.
+"""
 
 TRANSITIONS: Mapping[State, frozenset[State]] = {
     state: frozenset(target for (source, target) in OWNERS if source is state) for state in State
@@ -82,13 +105,16 @@ IN_PROGRESS: frozenset[State] = frozenset({S.SUBMITTED, S.CHECKING, S.RELEASING}
 EDITABLE: frozenset[State] = frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.BLOCKED})
 """States in which the requester may change files, context and controls."""
 
-NEVER_BY_REQUESTER: frozenset[tuple[State, State]] = frozenset({(S.APPROVED, S.RELEASING)})
-"""Moves the requester may not make even when they also hold an owning role."""
-
 MOVE_NAMES: Mapping[tuple[State, State], str] = {
     (S.DRAFT, S.SUBMITTED): "submit",
     (S.BLOCKED, S.SUBMITTED): "submit a new version",
     (S.CHANGES_REQUESTED, S.SUBMITTED): "submit a new version",
+    (S.DRAFT, S.WITHDRAWN): "withdraw",
+    (S.BLOCKED, S.WITHDRAWN): "withdraw",
+    (S.CHANGES_REQUESTED, S.WITHDRAWN): "withdraw",
+    (S.SUBMITTED, S.FAILED): "mark as failed",
+    (S.CHECKING, S.FAILED): "mark as failed",
+    (S.RELEASING, S.FAILED): "mark as failed",
     (S.APPROVED, S.RELEASING): "release",
     (S.RELEASED, S.REVOKED): "revoke",
     (S.FAILED, S.SUBMITTED): "retry",
@@ -113,21 +139,15 @@ class Subject(Protocol):
 
 
 def roles_for(subject: Subject, actor: Actor) -> frozenset[Role]:
-    """The roles ``actor`` plays towards this request.
+    """The roles ``actor`` holds towards this request.
 
-    The requester is never also a reviewer of their own request, whatever project
+    The requester never counts as a reviewer of their own request, whatever project
     roles they hold.
     """
-    if actor.system:
-        return frozenset({R.SYSTEM})
-    roles: set[Role] = set()
-    if actor.operator:
-        roles.add(R.OPERATOR)
+    roles = actor.roles_in(subject.project)
     if actor.username == subject.requester:
-        roles.add(R.REQUESTER)
-    elif actor.has_role(subject.project, ProjectRole.REVIEWER):
-        roles.add(R.REVIEWER)
-    return frozenset(roles)
+        roles = roles - {Role.REVIEWER}
+    return roles
 
 
 def _describe(move: tuple[State, State]) -> str:
@@ -135,14 +155,36 @@ def _describe(move: tuple[State, State]) -> str:
     return name if name else f"move a request from {move[0]} to {move[1]}"
 
 
-def _owners_text(owners: frozenset[Role]) -> str:
-    words = {
-        R.REQUESTER: "the requester",
-        R.REVIEWER: "a reviewer of the project",
-        R.SYSTEM: "the airlock itself",
-        R.OPERATOR: "an operator",
-    }
-    return " or ".join(words[r] for r in sorted(owners))
+def _check_person(subject: Subject, move: tuple[State, State], actor: Actor) -> None:
+    owners = OWNERS[move]
+    if owners.action is None:
+        raise NotPermitted(
+            f"only the airlock itself can {_describe(move)} this request; you are {actor.username}"
+        )
+    permission = PERMISSIONS[owners.action]
+    is_requester = actor.username == subject.requester
+    if permission.requester is Requester.NEVER and is_requester:
+        raise NotPermitted(
+            f"you requested this {subject.direction}, so you cannot {_describe(move)} it"
+        )
+    if permission.requester is Requester.ONLY and not is_requester:
+        raise NotPermitted(
+            f"only the requester ({subject.requester}) can {_describe(move)} this request"
+        )
+    if roles_for(subject, actor) & permission.roles:
+        return
+    if (
+        is_requester
+        and Role.REVIEWER in permission.roles
+        and actor.has_role(subject.project, Role.REVIEWER)
+    ):
+        raise NotPermitted(
+            f"you requested this {subject.direction}, so you cannot {_describe(move)} it"
+        )
+    raise NotPermitted(
+        f"{_describe(move)} needs {roles_text(permission.roles)} on project "
+        f"{subject.project}; you are {actor.username}"
+    )
 
 
 def check_move(subject: Subject, target: State, actor: Actor) -> None:
@@ -162,24 +204,11 @@ def check_move(subject: Subject, target: State, actor: Actor) -> None:
             f"this request failed while {subject.failed_from}; a retry resumes it there, "
             f"not at {target}"
         )
-    roles = roles_for(subject, actor)
-    if move in NEVER_BY_REQUESTER and R.REQUESTER in roles:
-        raise NotPermitted(
-            f"you requested this {subject.direction}, so you cannot {_describe(move)} it"
-        )
-    if not roles & OWNERS[move]:
-        if R.REQUESTER in OWNERS[move] and actor.username != subject.requester:
-            raise NotPermitted(
-                f"only the requester ({subject.requester}) can {_describe(move)} this request"
-            )
-        if R.REVIEWER in OWNERS[move] and R.REQUESTER in roles:
-            raise NotPermitted(
-                f"you requested this {subject.direction}, so you cannot {_describe(move)} it"
-            )
-        raise NotPermitted(
-            f"only {_owners_text(OWNERS[move])} can {_describe(move)} this request; "
-            f"you are {actor.username}"
-        )
+    if actor.system:
+        if not OWNERS[move].airlock:
+            raise NotPermitted(f"only a person can {_describe(move)} this request")
+        return
+    _check_person(subject, move, actor)
 
 
 def can_move(subject: Subject, target: State, actor: Actor) -> bool:
@@ -195,7 +224,7 @@ def mermaid_diagram() -> str:
     """A Mermaid state diagram of ``TRANSITIONS``, each arrow labelled with its owners."""
     lines = ["stateDiagram-v2", f"    [*] --> {INITIAL}"]
     for (source, target), owners in OWNERS.items():
-        label = ", ".join(sorted(owners))
+        label = owners.label
         lines.append(f"    {source} --> {target}: {label}")
     for state in sorted(TERMINAL):
         lines.append(f"    {state} --> [*]")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from orchestrator.domain.access import Role
+from orchestrator.domain.access import ProjectRole
 from orchestrator.domain.projects.quantities import (
     QUANTITY_PATTERN,
     InvalidQuantity,
@@ -74,7 +74,7 @@ class Member(_Model):
         json_schema_extra=_pattern(_USERNAME),
         description="The member's hub username (lower case), unique in the project.",
     )
-    roles: frozenset[Role] = Field(
+    roles: frozenset[ProjectRole] = Field(
         min_length=1,
         description="One or more of researcher (works in the enclave), reviewer (reviews "
         "exports) and project_admin (manages the project's requests).",

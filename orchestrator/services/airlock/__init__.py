@@ -7,7 +7,7 @@ Typical wiring (see ``AirlockService``)::
     service.setup()      # migrations + buckets, idempotent
     service.recover()    # finish submissions/releases a crash interrupted
 
-Every method takes the authenticated :class:`~orchestrator.domain.airlock.actors.Actor`
+Every method takes the authenticated :class:`~orchestrator.domain.access.Actor`
 and raises :class:`~orchestrator.domain.airlock.errors.AirlockError` subclasses
 whose message is meant for that person.
 """

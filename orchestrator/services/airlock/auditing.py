@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from orchestrator.domain.access import SYSTEM, Action, Actor, Role
 from orchestrator.domain.airlock import review as rules
-from orchestrator.domain.airlock.actors import SYSTEM, Actor, ProjectRole
 from orchestrator.domain.airlock.audit import AuditRecord, Checkpoint, verify_chain
 from orchestrator.domain.airlock.errors import NotPermitted
 from orchestrator.domain.airlock.states import IN_PROGRESS, State
-from orchestrator.services.airlock.core import AirlockCore, require_operator
+from orchestrator.services.airlock.core import AirlockCore, require
 from orchestrator.services.airlock.streams import TMP_PREFIX
 from orchestrator.services.airlock.views import AuditVerification, RecoveryReport
 
@@ -54,7 +54,7 @@ class AuditingMixin(AirlockCore):
         """The audit records of one request (operators and the project's reviewers)."""
         with self._read() as repo:
             request = self._load(repo, request_id)
-            if not (actor.operator or actor.has_role(request.project, ProjectRole.REVIEWER)):
+            if not (actor.operator or actor.has_role(request.project, Role.REVIEWER)):
                 raise NotPermitted(
                     "only operators and the project's reviewers can read its audit trail"
                 )
@@ -93,7 +93,7 @@ class AuditingMixin(AirlockCore):
 
     def set_required_approvals(self, actor: Actor, project: str, count: int) -> None:
         """An operator sets how many independent approvals a project's requests need."""
-        require_operator(actor, f"change how many approvals project {project} needs")
+        require(actor, Action.SET_REQUIRED_APPROVALS, project)
         rules.check_required_approvals(count)
         with self._tx() as repo:
             old = repo.required_approvals(project) or self.config.default_required_approvals

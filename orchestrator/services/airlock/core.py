@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.adapters.database import AirlockRepository, Database, upgrade_head
+from orchestrator.domain.access import Action, Actor
 from orchestrator.domain.airlock import review as rules
-from orchestrator.domain.airlock.actors import Actor
 from orchestrator.domain.airlock.audit import make_record
 from orchestrator.domain.airlock.errors import (
     IntegrityError,
     NotFound,
-    NotPermitted,
 )
 from orchestrator.domain.airlock.model import (
     Request,
@@ -186,9 +185,9 @@ def detail_for(
     )
 
 
-def require_operator(actor: Actor, what: str) -> None:
-    if not actor.operator:
-        raise NotPermitted(f"only an operator can {what}")
+def require(actor: Actor, action: Action, project: str) -> None:
+    """Raise :class:`NotPermitted` unless the permission table lets ``actor`` do ``action``."""
+    rules.check_holds(actor, action, project)
 
 
 def verify_quarantined(store: ObjectStore, bucket: str, request: Request) -> None:

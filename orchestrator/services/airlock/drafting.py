@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from orchestrator.domain.access import Actor
 from orchestrator.domain.airlock import review as rules
-from orchestrator.domain.airlock.actors import Actor
 from orchestrator.domain.airlock.errors import InvalidInput, NotFound, NotPermitted
 from orchestrator.domain.airlock.model import (
     Direction,

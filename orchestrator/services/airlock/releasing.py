@@ -13,8 +13,8 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+from orchestrator.domain.access import SYSTEM, Actor
 from orchestrator.domain.airlock import review as rules
-from orchestrator.domain.airlock.actors import SYSTEM, Actor
 from orchestrator.domain.airlock.canonical import canonical_json, sha256_hex
 from orchestrator.domain.airlock.errors import (
     IntegrityError,

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from orchestrator.domain.access import SYSTEM, Actor
 from orchestrator.domain.airlock import review as rules
-from orchestrator.domain.airlock.actors import SYSTEM, Actor
 from orchestrator.domain.airlock.errors import IntegrityError, NotFound, NotPermitted
 from orchestrator.domain.airlock.model import Decision, Request, RequestFile, Vote
 from orchestrator.domain.airlock.states import State
@@ -46,11 +46,11 @@ class ReviewingMixin(AirlockCore):
         limit: int = 500,
     ) -> list[Request]:
         """Requests the actor may see, newest first, optionally filtered."""
-        if actor.operator or actor.system:
+        visible = actor.visible_projects()
+        if visible is None:
             projects = None if project is None else [project]
         else:
-            visible = sorted(actor.project_roles)
-            projects = [p for p in visible if project is None or p == project]
+            projects = sorted(p for p in visible if project is None or p == project)
         with self._read() as repo:
             return repo.list_requests(
                 projects=projects,

@@ -25,7 +25,7 @@ from orchestrator.adapters.database import ConcurrentUpdate, DatabaseError
 from orchestrator.adapters.signing import SigningError
 from orchestrator.adapters.storage import StorageError
 from orchestrator.checks.model import Finding, Severity, Verdict, verdict_of
-from orchestrator.domain.airlock.actors import SYSTEM, Actor
+from orchestrator.domain.access import SYSTEM, Action, Actor
 from orchestrator.domain.airlock.errors import (
     AirlockError,
     IntegrityError,
@@ -34,7 +34,7 @@ from orchestrator.domain.airlock.errors import (
 )
 from orchestrator.domain.airlock.model import CheckReport, FileCheck, Request
 from orchestrator.domain.airlock.states import IN_PROGRESS, State, check_move
-from orchestrator.services.airlock.core import AirlockCore, require_operator
+from orchestrator.services.airlock.core import AirlockCore, require
 from orchestrator.services.airlock.streams import (
     ChunkReader,
     download_verified,
@@ -254,11 +254,11 @@ class SubmittingMixin(AirlockCore):
 
     def fail(self, actor: Actor, request_id: str, reason: str) -> Request:
         """An operator stops a request stuck in an in-progress state, with a reason."""
-        require_operator(actor, "mark a request as failed")
-        if not reason.strip():
-            raise InvalidInput("say why the request is being marked as failed")
         with self._tx() as repo:
             current = self._load(repo, request_id, lock=True)
+            require(actor, Action.MARK_FAILED, current.project)
+            if not reason.strip():
+                raise InvalidInput("say why the request is being marked as failed")
             if current.state not in IN_PROGRESS:
                 raise InvalidTransition(
                     f"this request is {current.state}; only a request in progress can fail"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import io
 
-from orchestrator.domain.airlock.actors import Actor, ProjectRole
+from orchestrator.domain.access import Actor, Role
 from orchestrator.domain.airlock.model import Decision, Request
 from orchestrator.domain.airlock.states import State
 from orchestrator.services.airlock import AirlockService
 
 PROJECT = "genomics"
-ALICE = Actor("alice", {PROJECT: frozenset({ProjectRole.RESEARCHER})})
-BEN = Actor("ben", {PROJECT: frozenset({ProjectRole.RESEARCHER})})
-RITA = Actor("rita", {PROJECT: frozenset({ProjectRole.REVIEWER})})
-RAVI = Actor("ravi", {PROJECT: frozenset({ProjectRole.REVIEWER})})
-ROSA = Actor("rosa", {PROJECT: frozenset({ProjectRole.REVIEWER})})
+ALICE = Actor("alice", {PROJECT: frozenset({Role.RESEARCHER})})
+BEN = Actor("ben", {PROJECT: frozenset({Role.RESEARCHER})})
+RITA = Actor("rita", {PROJECT: frozenset({Role.REVIEWER})})
+RAVI = Actor("ravi", {PROJECT: frozenset({Role.REVIEWER})})
+ROSA = Actor("rosa", {PROJECT: frozenset({Role.REVIEWER})})
 OTTO = Actor("otto", operator=True)
 
 SAFE_TABLE = b"group,n\na,120\nb,340\n"

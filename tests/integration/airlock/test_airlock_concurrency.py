@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from orchestrator.domain.airlock.actors import Actor
+from orchestrator.domain.access import Actor
 from orchestrator.domain.airlock.errors import AirlockError
 from orchestrator.domain.airlock.model import Decision
 from orchestrator.domain.airlock.states import State

@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 from orchestrator.adapters.database import Database
 from orchestrator.adapters.signing import LocalEd25519Signer
 from orchestrator.adapters.storage import S3ObjectStore
-from orchestrator.domain.airlock.actors import Actor, ProjectRole
+from orchestrator.domain.access import Actor, Role
 from orchestrator.domain.airlock.errors import AirlockError, NotPermitted
 from orchestrator.domain.airlock.model import Decision
 from orchestrator.domain.airlock.states import State
@@ -42,7 +42,7 @@ from tests.doubles.basic_checker import BasicChecker
 from tests.integration.airlock.conftest import make_config, make_store
 
 PROJECT = "genomics"
-R, V = ProjectRole.RESEARCHER, ProjectRole.REVIEWER
+R, V = Role.RESEARCHER, Role.REVIEWER
 ACTORS = [
     Actor("alice", {PROJECT: frozenset({R, V})}),  # researcher who also reviews
     Actor("ben", {PROJECT: frozenset({R})}),

@@ -87,7 +87,7 @@ async def workspace_airlock(
 async def test_researcher_submits_from_a_workspace_terminal_and_stays_in_that_project(
     workspace_airlock: Airlock, hub: WorkspaceHub
 ) -> None:
-    headers = {"Authorization": f"token {hub.user_token('ben')}", "X-TRE-Project": "genomics"}
+    headers = {"Authorization": f"token {hub.user_token('alice')}", "X-TRE-Project": "genomics"}
     async with workspace_airlock.client() as client:
         created = await client.post(
             "/api/v1/projects/genomics/requests",
@@ -95,7 +95,7 @@ async def test_researcher_submits_from_a_workspace_terminal_and_stays_in_that_pr
             headers=headers,
         )
         assert created.status_code == 201, created.text
-        assert created.json()["requester"] == "ben"
+        assert created.json()["requester"] == "alice"
         elsewhere = await client.post(
             "/api/v1/projects/cancer/requests",
             json={"title": "t", "purpose": "p"},
@@ -107,3 +107,21 @@ async def test_researcher_submits_from_a_workspace_terminal_and_stays_in_that_pr
             f"/api/v1/requests/{created.json()['id']}/review", headers=headers
         )
         assert review.status_code == 403
+
+
+async def test_a_workspace_token_of_someone_the_project_does_not_list_is_refused(
+    workspace_airlock: Airlock, hub: WorkspaceHub
+) -> None:
+    # ben has a user on genomics' hub, but only project cancer lists him as a researcher.
+    headers = {"Authorization": f"token {hub.user_token('ben')}", "X-TRE-Project": "genomics"}
+    async with workspace_airlock.client() as client:
+        refused = await client.post(
+            "/api/v1/projects/genomics/requests",
+            json={"title": "From the workspace", "purpose": "a table"},
+            headers=headers,
+        )
+        assert refused.status_code == 403
+        assert "does not list you as a researcher" in refused.json()["detail"]
+        listed = await client.get("/api/v1/requests", headers=headers)
+        assert listed.status_code == 200
+        assert listed.json() == []

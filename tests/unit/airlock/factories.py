@@ -6,22 +6,20 @@ from dataclasses import replace
 from typing import Any
 
 from orchestrator.checks.model import Finding, Location, Severity, Verdict
-from orchestrator.domain.airlock.actors import Actor, ProjectRole
+from orchestrator.domain.access import Actor, Role
 from orchestrator.domain.airlock.model import Direction, Request, RequestFile
 from orchestrator.domain.airlock.states import State
 
 PROJECT = "genomics"
 
-ALICE = Actor("alice", {PROJECT: frozenset({ProjectRole.RESEARCHER})})
-BEN = Actor("ben", {PROJECT: frozenset({ProjectRole.RESEARCHER})})
-RITA = Actor("rita", {PROJECT: frozenset({ProjectRole.REVIEWER})})
-RAVI = Actor("ravi", {PROJECT: frozenset({ProjectRole.REVIEWER})})
-ROSA = Actor("rosa", {PROJECT: frozenset({ProjectRole.REVIEWER})})
+ALICE = Actor("alice", {PROJECT: frozenset({Role.RESEARCHER})})
+BEN = Actor("ben", {PROJECT: frozenset({Role.RESEARCHER})})
+RITA = Actor("rita", {PROJECT: frozenset({Role.REVIEWER})})
+RAVI = Actor("ravi", {PROJECT: frozenset({Role.REVIEWER})})
+ROSA = Actor("rosa", {PROJECT: frozenset({Role.REVIEWER})})
 OTTO = Actor("otto", operator=True)
-OUTSIDER = Actor("olga", {"other": frozenset({ProjectRole.REVIEWER})})
-ALICE_ALSO_REVIEWER = Actor(
-    "alice", {PROJECT: frozenset({ProjectRole.RESEARCHER, ProjectRole.REVIEWER})}
-)
+OUTSIDER = Actor("olga", {"other": frozenset({Role.REVIEWER})})
+ALICE_ALSO_REVIEWER = Actor("alice", {PROJECT: frozenset({Role.RESEARCHER, Role.REVIEWER})})
 
 REVIEW_FINDING = Finding(
     "small-count", Severity.REVIEW, "count below 10", Location(row=3, column="n")

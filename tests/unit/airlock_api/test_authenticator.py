@@ -1,4 +1,4 @@
-"""Turning an Authorization header into a principal, with named test doubles."""
+"""Turning an Authorization header into an actor, with named test doubles."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from orchestrator.domain.access import AuthenticationFailed, Role, StaticRoleSource
+from orchestrator.domain.access import (
+    AccessDenied,
+    Action,
+    AuthenticationFailed,
+    Role,
+    StaticRoleSource,
+    check_allowed,
+)
 from orchestrator.services.authentication import Authenticator
 
 
@@ -46,7 +53,7 @@ def authenticator() -> Authenticator:
     return Authenticator(oidc=AcceptsOneJwt(), hubs=HubKnowsBen(), roles=ROLES)
 
 
-async def test_bearer_token_gives_a_principal_with_roles_from_the_source() -> None:
+async def test_bearer_token_gives_an_actor_with_roles_from_the_source() -> None:
     rita = await authenticator().authenticate("Bearer good.jwt.token", None)
     assert rita.username == "rita"
     assert rita.via == "oidc"
@@ -57,6 +64,15 @@ async def test_workspace_token_is_checked_with_that_projects_hub_and_confined() 
     auth = authenticator()
     ben = await auth.authenticate("token hub-token", "genomics")
     assert (ben.username, ben.via, ben.confined_to) == ("ben", "jupyterhub", "genomics")
+    assert ben.roles_in("genomics") == frozenset({Role.RESEARCHER})
+
+
+async def test_workspace_token_of_someone_the_project_does_not_list_grants_nothing() -> None:
+    auth = Authenticator(oidc=AcceptsOneJwt(), hubs=HubKnowsBen(), roles=StaticRoleSource({}))
+    ben = await auth.authenticate("token hub-token", "genomics")
+    assert ben.roles_in("genomics") == frozenset()
+    with pytest.raises(AccessDenied, match="does not list you as a researcher"):
+        check_allowed(ben, Action.CREATE_REQUEST, "genomics")
 
 
 async def test_workspace_token_without_project_says_which_header_is_missing() -> None:

@@ -52,3 +52,13 @@ def test_serve_without_configuration_names_the_missing_variables(
     assert result.exit_code == 2
     assert "TRE_AIRLOCK_DATABASE: Field required" in result.output
     assert "TRE_AIRLOCK_SIGNING: Field required" in result.output
+
+
+def test_members_from_kubernetes_refuses_project_roles_in_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in COMPLETE.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TRE_AIRLOCK_ROLES__MEMBERS_FROM", "kubernetes")
+    with pytest.raises(ValidationError, match=r"roles\.projects must be empty when"):
+        AirlockSettings()
