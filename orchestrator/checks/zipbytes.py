@@ -56,6 +56,13 @@ def judge_uncovered_bytes(ctx: Context, archive: zipfile.ZipFile, fileobj: IO[by
     stray = 0
     first: int | None = None
     for info in sorted(archive.infolist(), key=lambda i: i.header_offset):
+        if not 0 <= info.header_offset < directory_start:
+            ctx.add(
+                "engine.malformed",
+                f"the directory places {info.filename!r} outside the archive; not read",
+                Location(member=info.filename),
+            )
+            return
         if info.header_offset > cursor:
             stray += info.header_offset - cursor
             first = cursor if first is None else first

@@ -177,3 +177,11 @@ def test_members_after_a_damaged_tar_header_are_not_silently_dropped(tmp_path: P
     second = data.index(b"b.txt")
     data[second + 148 : second + 156] = b"0000000\x00"  # a wrong header checksum
     assert _check(tmp_path, "a.tar", bytes(data)) == Verdict.BLOCK
+
+
+def test_a_directory_entry_pointing_outside_the_archive_blocks_without_crashing(
+    tmp_path: Path,
+) -> None:
+    data = bytearray(SEEDS["a.zip"])
+    data[int(0.984375 * len(data))] = 1  # the high byte of a member's header offset
+    assert _check(tmp_path, "a.zip", bytes(data)) == Verdict.BLOCK
