@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import BinaryIO, ParamSpec, TypeVar
@@ -30,8 +31,8 @@ from orchestrator.domain.notices import Change
 from orchestrator.services.airlock import (
     AirlockService,
     AuditVerification,
-    DownloadLink,
     RecoveryReport,
+    ReleasedDownload,
     RequestDetail,
 )
 from orchestrator.services.notifying import Announcer
@@ -267,12 +268,24 @@ class AirlockCalls:
         await self._announce(before, after, actor.username)
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def download_link(self, principal: Principal, request_id: str, name: str) -> DownloadLink:
-        link = await self._run(
-            self.service.mint_download_link, actor_of(principal), request_id, name
+    async def manifest(self, principal: Principal, request_id: str) -> dict[str, object]:
+        return await self._run(self.service.release_manifest, actor_of(principal), request_id)
+
+    async def download(self, principal: Principal, request_id: str, name: str) -> ReleasedDownload:
+        """Start a download: permission and limit are checked now, the bytes flow later.
+
+        The chunks are read in worker threads (the response iterates them there); the
+        download is counted in the metrics once its last chunk has passed the checks.
+        """
+        started = await self._run(
+            self.service.download_released_file, actor_of(principal), request_id, name
         )
-        self._metrics.downloads.inc()
-        return link
+
+        def counted() -> Iterator[bytes]:
+            yield from started.chunks
+            self._metrics.downloads.inc()
+
+        return replace(started, chunks=counted())
 
     # --- reviewers and operators ------------------------------------------------------
 

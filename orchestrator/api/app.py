@@ -22,7 +22,8 @@ from orchestrator.services.airlock.engine_checker import make_engine_checker
 DESCRIPTION = """\
 The only way out of (or into) a project enclave. Requests are checked by rules,
 reviewed by independent reviewers, recorded in a tamper-evident audit log, and
-released through short-lived, counted download links.
+downloaded only through this service, which re-hashes every byte and counts
+each person's completed downloads.
 
 Authenticate with `Authorization: Bearer <OIDC token>`, or from inside a workspace
 with `Authorization: token <JUPYTERHUB_API_TOKEN>` plus `X-TRE-Project: <project>`.

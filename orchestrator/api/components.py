@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -78,7 +77,6 @@ def airlock_config(settings: AirlockSettings) -> AirlockConfig:
         quarantine_bucket=storage.quarantine_bucket,
         release_bucket=storage.release_bucket,
         default_required_approvals=settings.review.required_approvals,
-        download_link_expiry=timedelta(seconds=downloads.link_ttl_seconds),
         max_downloads_per_file=downloads.max_downloads,
         max_file_size=settings.server.max_upload_bytes,
         work_dir=Path(settings.server.spool_dir) if settings.server.spool_dir else None,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.domain.airlock.model import Request, RequestFile, Vote, finding_key
-from orchestrator.services.airlock import AuditVerification, DownloadLink, RequestDetail
+from orchestrator.services.airlock import AuditVerification, RequestDetail
 
 
 class Body(BaseModel):
@@ -140,22 +140,6 @@ class RequestOut(RequestSummaryOut):
             actions=sorted(d.actions),
             failure_reason=d.failure_reason,
             released=sorted(d.released),
-        )
-
-
-class DownloadLinkOut(BaseModel):
-    url: str
-    expires_at: datetime
-    sha256: str
-    remaining: int | None = Field(description="Links still allowed for this file after this one.")
-
-    @classmethod
-    def from_link(cls, link: DownloadLink) -> DownloadLinkOut:
-        return cls(
-            url=link.url,
-            expires_at=link.expires_at,
-            sha256=link.sha256,
-            remaining=link.downloads_left,
         )
 
 

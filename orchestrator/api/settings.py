@@ -55,7 +55,7 @@ class StorageSettings(Section):
     quarantine_bucket: str = "airlock-quarantine"
     """Bucket holding submitted files, content-addressed, until a decision."""
     release_bucket: str = "airlock-release"
-    """Bucket holding released files, reachable only through presigned links."""
+    """Bucket holding released files; only the airlock reads it, and streams them out."""
 
 
 class OidcSettings(Section):
@@ -120,10 +120,9 @@ class CheckSettings(Section):
 
 
 class DownloadSettings(Section):
-    link_ttl_seconds: int = Field(default=300, ge=10, le=86400)
-    """Lifetime of a presigned download link, in seconds."""
     max_downloads: int = Field(default=3, ge=1)
-    """How many download links may be issued for one released file."""
+    """How many complete downloads of one released file each person may make (files are
+    only ever downloaded through the airlock, which counts them)."""
 
 
 class SmtpSettings(Section):
@@ -208,7 +207,7 @@ class AirlockSettings(BaseSettings):
     checks: CheckSettings = CheckSettings()
     """The automated export checks run on every submitted version."""
     downloads: DownloadSettings = DownloadSettings()
-    """Download links for released files."""
+    """Downloads of released files."""
     notifications: NotificationSettings = NotificationSettings()
     """Who is told about changes, and how."""
     signing: SigningSettings

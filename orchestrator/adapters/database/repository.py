@@ -296,27 +296,24 @@ class AirlockRepository:
 
     # downloads ---------------------------------------------------------------
 
-    def download_count(self, request_id: str, name: str) -> int:
+    def download_count(self, request_id: str, name: str, actor: str) -> int:
+        """How many times ``actor`` has completed a download of the released file ``name``."""
         return int(
             self.session.scalar(
                 select(func.count())
                 .select_from(DownloadRow)
-                .where(DownloadRow.request_id == request_id, DownloadRow.name == name)
+                .where(
+                    DownloadRow.request_id == request_id,
+                    DownloadRow.name == name,
+                    DownloadRow.actor == actor,
+                )
             )
             or 0
         )
 
-    def add_download(
-        self, request_id: str, name: str, actor: str, minted_at: datetime, expires_at: datetime
-    ) -> None:
+    def add_download(self, request_id: str, name: str, actor: str, completed_at: datetime) -> None:
         self.session.add(
-            DownloadRow(
-                request_id=request_id,
-                name=name,
-                actor=actor,
-                minted_at=minted_at,
-                expires_at=expires_at,
-            )
+            DownloadRow(request_id=request_id, name=name, actor=actor, completed_at=completed_at)
         )
         self.session.flush()
 

@@ -50,10 +50,6 @@ class ObjectStore(Protocol):
 
     def list_keys(self, bucket: str, prefix: str) -> list[str]: ...
 
-    def presigned_get(
-        self, bucket: str, key: str, expires: timedelta, download_name: str | None = None
-    ) -> str: ...
-
 
 @dataclass(frozen=True)
 class OutboxRef:
@@ -79,10 +75,8 @@ class AirlockConfig:
     it matches the bucket the project controller creates for the project's outbox."""
     default_required_approvals: int = 2
     """Independent approvals a request needs unless its project sets another number."""
-    download_link_expiry: timedelta = timedelta(minutes=5)
-    """Lifetime of a presigned download link."""
     max_downloads_per_file: int = 5
-    """How many download links may be minted for one released file, in total."""
+    """How many complete downloads of one released file each person may make."""
     max_file_size: int = 5 * 1024**3
     """The largest single file the airlock accepts, in bytes."""
     checkpoint_interval: timedelta = timedelta(hours=1)

@@ -36,7 +36,7 @@ def test_migrations_are_idempotent_and_at_head(database_url: str) -> None:
     database = Database(database_url)
     upgrade_head(database.engine)
     upgrade_head(database.engine)
-    assert current_revision(database.engine) == "0001_airlock"
+    assert current_revision(database.engine) == "0002_completed_downloads"
     database.dispose()
 
 
