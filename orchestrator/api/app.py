@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from orchestrator import __version__
 from orchestrator.api.components import Components, build_components
 from orchestrator.api.errors import install_error_handlers
+from orchestrator.api.guard import BodyGuard
 from orchestrator.api.routes import operations, releases, requests, reviews
 from orchestrator.api.settings import AirlockSettings
 from orchestrator.services.airlock import Checker
@@ -52,6 +53,12 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
     )
     app.state.components = components
     install_error_handlers(app)
+    if components is not None:
+        app.add_middleware(
+            BodyGuard,
+            authenticate=components.authenticator.authenticate,
+            max_json_bytes=components.settings.server.max_json_bytes,
+        )
     for module in (requests, reviews, releases, operations):
         app.include_router(module.router)
     return app

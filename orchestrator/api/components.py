@@ -79,6 +79,8 @@ def airlock_config(settings: AirlockSettings) -> AirlockConfig:
         default_required_approvals=settings.review.required_approvals,
         max_downloads_per_file=downloads.max_downloads,
         max_file_size=settings.server.max_upload_bytes,
+        max_files_per_request=settings.server.max_files_per_request,
+        max_request_bytes=settings.server.max_request_bytes,
         work_dir=Path(settings.server.spool_dir) if settings.server.spool_dir else None,
     )
 

@@ -28,6 +28,12 @@ class ServerSettings(Section):
     """TCP port of the HTTP server."""
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     """Largest single file accepted for a request, in bytes. Uploads are streamed, never held in memory."""
+    max_json_bytes: int = Field(default=1024**2, ge=1024)
+    """Largest body accepted by a JSON call (everything but file uploads), in bytes; larger bodies are refused with 413 before they are read. Every call with a body is authenticated before any of it is read."""
+    max_files_per_request: int = Field(default=100, ge=1)
+    """Most files one version of a request may hold; adding one more is refused at upload."""
+    max_request_bytes: int = Field(default=20 * 1024**3, ge=1)
+    """Most bytes all files of one version of a request may hold together; an upload that would pass it is stopped at the limit."""
     keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     """How long an idle client connection is kept open; longer than a proxy's or client pool's idle time, so the server never closes a connection a client is about to reuse."""
     worker_threads: int = Field(default=8, ge=1, le=256)

@@ -79,6 +79,10 @@ class AirlockConfig:
     """How many complete downloads of one released file each person may make."""
     max_file_size: int = 5 * 1024**3
     """The largest single file the airlock accepts, in bytes."""
+    max_files_per_request: int = 100
+    """The most files one version of a request may hold."""
+    max_request_bytes: int = 20 * 1024**3
+    """The most bytes all files of one version of a request may hold together."""
     checkpoint_interval: timedelta = timedelta(hours=1)
     """How often :meth:`AirlockService.checkpoint_if_due` writes a signed checkpoint."""
     work_dir: Path | None = None
