@@ -142,6 +142,9 @@ class AirlockClient:
     def manifest(self, request_id: str) -> Any:
         return self._call("GET", f"{API}/requests/{request_id}/manifest")
 
+    def signing_key(self) -> Any:
+        return self._call("GET", f"{API}/audit/key")
+
     def verify_audit(self) -> Any:
         return self._call("GET", f"{API}/audit/verify")
 

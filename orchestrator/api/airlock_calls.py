@@ -10,6 +10,7 @@ service's recovery resumes it at the next start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +27,7 @@ from orchestrator.checks.model import Verdict
 from orchestrator.domain.access import Principal, Role
 from orchestrator.domain.airlock.actors import SYSTEM, Actor, ProjectRole
 from orchestrator.domain.airlock.model import Decision, Direction, Request
+from orchestrator.domain.airlock.signing import PublicKey
 from orchestrator.domain.airlock.states import State
 from orchestrator.domain.notices import Change
 from orchestrator.services.airlock import (
@@ -86,6 +88,7 @@ class AirlockCalls:
         self._metrics = metrics
         self._limiter = CapacityLimiter(threads)
         self._background: set[asyncio.Task[None]] = set()
+        self._checkpoints: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=self._limiter)
@@ -112,6 +115,33 @@ class AirlockCalls:
         """Wait for background work to finish (on shutdown and in tests)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    def start_checkpoints(self) -> None:
+        """Sign a checkpoint of the audit chain whenever one is due, until :meth:`stop`."""
+        interval = self.service.config.checkpoint_interval.total_seconds()
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await self._run(self.service.checkpoint_if_due)
+                except Exception:  # a fault now is retried at the next tick
+                    log.exception("writing an audit checkpoint failed")
+                await asyncio.sleep(min(interval, 60.0))
+
+        self._checkpoints = asyncio.create_task(loop(), name="audit-checkpoints")
+
+    async def stop(self) -> None:
+        """Finish background work, stop the checkpoint timer and sign a last checkpoint."""
+        await self.drain()
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            self._checkpoints = None
+        try:
+            await self._run(self.service.write_checkpoint)
+        except Exception:
+            log.exception("writing the shutdown audit checkpoint failed")
 
     def _spawn(self, work: Callable[[], object], before: Request, what: str) -> None:
         async def run() -> None:
@@ -341,6 +371,9 @@ class AirlockCalls:
         await self._announce(before, resumed, actor.username)
         self._spawn(partial(self.service.process, request_id), resumed, "retry")
         return await self._run(self.service.get_request, actor, request_id)
+
+    async def signing_key(self) -> PublicKey:
+        return await self._run(self.service.signer.public_key)
 
     async def verify_audit(self) -> AuditVerification:
         return await self._run(self.service.verify_audit_chain)

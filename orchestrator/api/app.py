@@ -40,6 +40,7 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
         if components is None:
             raise RuntimeError("this app was built without components; use create_app(settings)")
         await components.airlock.start(components.settings.review.project_required_approvals)
+        components.airlock.start_checkpoints()
         try:
             yield
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -41,7 +42,7 @@ class Components:
     database: Database
 
     async def aclose(self) -> None:
-        await self.airlock.drain()
+        await self.airlock.stop()
         await self.http.aclose()
         self.database.dispose()
 
@@ -81,6 +82,10 @@ def airlock_config(settings: AirlockSettings) -> AirlockConfig:
         max_file_size=settings.server.max_upload_bytes,
         max_files_per_request=settings.server.max_files_per_request,
         max_request_bytes=settings.server.max_request_bytes,
+        checkpoint_interval=timedelta(seconds=settings.audit.checkpoint_interval_seconds),
+        checkpoint_max_age=timedelta(seconds=settings.audit.checkpoint_max_age_seconds),
+        audit_bucket=settings.audit.bucket,
+        audit_prefix=settings.audit.prefix,
         work_dir=Path(settings.server.spool_dir) if settings.server.spool_dir else None,
     )
 

@@ -143,6 +143,17 @@ class RequestOut(RequestSummaryOut):
         )
 
 
+class SigningKeyOut(BaseModel):
+    key_id: str = Field(description="The key named in every signature it made.")
+    algorithm: str = Field(
+        description="`ed25519` (local key) or `transit-ed25519` (Vault/OpenBao)."
+    )
+    versions: dict[str, str] = Field(
+        description="PEM public key per key version; a transit signature `vault:v<N>:<base64>` "
+        "is an Ed25519 signature checked with version N."
+    )
+
+
 class AuditVerificationOut(BaseModel):
     ok: bool
     records: int

@@ -114,6 +114,17 @@ class ReviewSettings(Section):
     """Per-project override of ``required_approvals``."""
 
 
+class AuditSettings(Section):
+    checkpoint_interval_seconds: int = Field(default=3600, ge=1)
+    """How often the running service signs a checkpoint of the audit chain (one is also written at shutdown)."""
+    checkpoint_max_age_seconds: int = Field(default=7200, ge=1)
+    """``tre audit verify`` fails when the newest checkpoint is older than this; keep it above the interval."""
+    bucket: str = "airlock-audit"
+    """Bucket holding a copy of every signed checkpoint, outside the database."""
+    prefix: str = "checkpoints/"
+    """Key prefix of this service's checkpoint copies in ``bucket`` (one chain per prefix)."""
+
+
 class CheckSettings(Section):
     ruleset: str = "default"
     """Export rule set from ``policies/``: ``default`` or a tier profile ``tier0``..``tier3``.
@@ -214,6 +225,8 @@ class AirlockSettings(BaseSettings):
     """The automated export checks run on every submitted version."""
     downloads: DownloadSettings = DownloadSettings()
     """Downloads of released files."""
+    audit: AuditSettings = AuditSettings()
+    """Signed checkpoints of the audit chain."""
     notifications: NotificationSettings = NotificationSettings()
     """Who is told about changes, and how."""
     signing: SigningSettings

@@ -59,6 +59,7 @@ class AirlockCore:
         upgrade_head(self.database.engine)
         self.store.ensure_bucket(self.config.quarantine_bucket)
         self.store.ensure_bucket(self.config.release_bucket)
+        self.store.ensure_bucket(self.config.audit_bucket)
 
     @contextmanager
     def _tx(self) -> Iterator[AirlockRepository]:

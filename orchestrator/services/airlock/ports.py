@@ -85,5 +85,12 @@ class AirlockConfig:
     """The most bytes all files of one version of a request may hold together."""
     checkpoint_interval: timedelta = timedelta(hours=1)
     """How often :meth:`AirlockService.checkpoint_if_due` writes a signed checkpoint."""
+    checkpoint_max_age: timedelta = timedelta(hours=2)
+    """Verification fails when the newest checkpoint (or, before the first one, the first
+    record) is older than this: records cut off after it would otherwise go unnoticed."""
+    audit_bucket: str = "airlock-audit"
+    """Bucket holding a copy of every signed checkpoint, outside the database."""
+    audit_prefix: str = "checkpoints/"
+    """Key prefix of this chain's checkpoint copies in ``audit_bucket``."""
     work_dir: Path | None = None
     """Where quarantined files are staged for checking (a private temporary folder if None)."""
