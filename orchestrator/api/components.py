@@ -113,8 +113,12 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
         )
     )
     database = Database(settings.database.url)
+    owner = settings.database.migration_url
+    migrations = None if owner is None else Database(owner.get_secret_value())
     signer = make_signer(settings.signing)
-    service = AirlockService(database, store, checker, signer, airlock_config(settings))
+    service = AirlockService(
+        database, store, checker, signer, airlock_config(settings), migrations=migrations
+    )
     roles = settings.roles.source()
     metrics = AirlockMetrics()
     oidc = OidcVerifier(

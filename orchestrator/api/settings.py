@@ -43,6 +43,8 @@ class ServerSettings(Section):
 
 
 class DatabaseSettings(Section):
+    migration_url: SecretStr | None = None
+    """SQLAlchemy URL of the role that owns the schema and runs the migrations (PostgreSQL). When set, the role in ``url`` owns nothing and gets only the rights it needs: it cannot alter or drop tables or triggers, nor change or delete audit records."""
     url: str
     """SQLAlchemy URL of the airlock database, e.g. ``sqlite:////var/lib/airlock/airlock.db`` or ``postgresql+psycopg://airlock@db/airlock``."""
 
