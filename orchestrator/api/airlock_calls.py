@@ -229,11 +229,7 @@ class AirlockCalls:
         )
 
     async def count_by_state(self) -> dict[str, int]:
-        requests = await self._run(self.service.list_requests, SYSTEM, limit=1_000_000)
-        counts: dict[str, int] = {}
-        for r in requests:
-            counts[str(r.state)] = counts.get(str(r.state), 0) + 1
-        return counts
+        return await self._run(self.service.count_by_state)
 
     # --- the requester ----------------------------------------------------------------
 

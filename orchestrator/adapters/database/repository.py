@@ -161,6 +161,13 @@ class AirlockRepository:
         rows = self.session.scalars(query.limit(limit)).all()
         return self._to_requests(rows)
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many requests are in each state, counted by the database (one query)."""
+        rows = self.session.execute(
+            select(RequestRow.state, func.count()).group_by(RequestRow.state)
+        ).all()
+        return {str(state): int(count) for state, count in rows}
+
     def save_request(self, request: Request, *, failure_reason: str | None = None) -> None:
         """Store the request's fields and replace its current version's file list."""
         row = self._request_row(request.id, lock=False)

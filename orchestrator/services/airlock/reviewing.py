@@ -59,6 +59,11 @@ class ReviewingMixin(AirlockCore):
                 limit=limit,
             )
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many requests are in each state (for metrics; no request is loaded)."""
+        with self._read() as repo:
+            return repo.count_by_state()
+
     def votes(self, actor: Actor, request_id: str) -> tuple[Vote, ...]:
         """The votes ``actor`` may see on any version of the request."""
         with self._read() as repo:

@@ -349,3 +349,12 @@ def test_oversized_outbox_file_fails_the_submission_with_the_reason(
     detail = small.get_request(OTTO, request.id)
     assert "larger than 16 bytes" in (detail.failure_reason or "")
     assert "retry" in detail.actions
+
+
+def test_requests_are_counted_by_state_in_the_database(airlock: AirlockService) -> None:
+    assert airlock.count_by_state() == {}
+    draft(airlock)
+    draft(airlock)
+    in_review(airlock)
+    released(airlock)
+    assert airlock.count_by_state() == {"draft": 2, "in_review": 1, "released": 1}
