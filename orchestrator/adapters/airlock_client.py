@@ -7,6 +7,7 @@ human-readable reason.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,15 @@ class AirlockApiError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A file written to disk: its size and hash as received, and the hash the airlock sent."""
+
+    size: int
+    sha256: str
+    announced_sha256: str
 
 
 @dataclass(frozen=True)
@@ -129,36 +139,47 @@ class AirlockClient:
     def retry(self, request_id: str) -> Any:
         return self._call("POST", f"{API}/requests/{request_id}/retry")
 
-    def download_link(self, request_id: str, name: str) -> Any:
-        return self._call("POST", f"{API}/requests/{request_id}/files/{quote(name)}/download-link")
+    def manifest(self, request_id: str) -> Any:
+        return self._call("GET", f"{API}/requests/{request_id}/manifest")
+
+    def signing_key(self) -> Any:
+        return self._call("GET", f"{API}/audit/key")
 
     def verify_audit(self) -> Any:
         return self._call("GET", f"{API}/audit/verify")
 
-    def fetch(self, url: str, dest: Path) -> int:
-        """Stream a presigned link to ``dest`` (a fresh client: the link carries its own auth)."""
+    def download(self, request_id: str, name: str, dest: Path) -> Downloaded:
+        """Stream a released file to ``dest`` through the airlock, hashing it on the way.
+
+        The bytes land in ``<dest>.part`` and are moved to ``dest`` only when the whole
+        body arrived; an interrupted stream (the airlock stops one whose bytes changed)
+        leaves nothing behind.
+        """
         part = dest.with_name(dest.name + ".part")
+        digest = hashlib.sha256()
         written = 0
+        path = f"{API}/requests/{request_id}/files/{quote(name)}/content"
         try:
-            with httpx.stream("GET", url, timeout=httpx.Timeout(None, connect=10.0)) as response:
+            with self._http.stream(
+                "GET", path, timeout=httpx.Timeout(None, connect=10.0)
+            ) as response:
                 if response.status_code != 200:
-                    raise AirlockApiError(
-                        f"the download link was refused ({response.status_code}); it may have "
-                        "expired: ask for a new one",
-                        response.status_code,
-                    )
+                    response.read()
+                    _parse(response)
                 with part.open("wb") as out:
                     for chunk in response.iter_bytes(CHUNK):
+                        digest.update(chunk)
                         out.write(chunk)
                         written += len(chunk)
+                announced = response.headers.get("x-tre-sha256", "")
         except httpx.HTTPError as exc:
             part.unlink(missing_ok=True)
-            raise AirlockApiError(f"the download failed: {exc}") from exc
+            raise AirlockApiError(f"the download of {name} failed: {exc}") from exc
         except AirlockApiError:
             part.unlink(missing_ok=True)
             raise
         part.replace(dest)
-        return written
+        return Downloaded(size=written, sha256=digest.hexdigest(), announced_sha256=announced)
 
 
 def _parse(response: httpx.Response) -> Any:

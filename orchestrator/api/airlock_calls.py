@@ -10,9 +10,11 @@ service's recovery resumes it at the next start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import BinaryIO, ParamSpec, TypeVar
@@ -24,13 +26,14 @@ from orchestrator.api.metrics import AirlockMetrics
 from orchestrator.checks.model import Verdict
 from orchestrator.domain.access import SYSTEM, Actor
 from orchestrator.domain.airlock.model import Decision, Direction, Request
+from orchestrator.domain.airlock.signing import PublicKey
 from orchestrator.domain.airlock.states import State
 from orchestrator.domain.notices import Change
 from orchestrator.services.airlock import (
     AirlockService,
     AuditVerification,
-    DownloadLink,
     RecoveryReport,
+    ReleasedDownload,
     RequestDetail,
 )
 from orchestrator.services.notifying import Announcer
@@ -63,6 +66,7 @@ class AirlockCalls:
         self._metrics = metrics
         self._limiter = CapacityLimiter(threads)
         self._background: set[asyncio.Task[None]] = set()
+        self._checkpoints: asyncio.Task[None] | None = None
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=self._limiter)
@@ -89,6 +93,33 @@ class AirlockCalls:
         """Wait for background work to finish (on shutdown and in tests)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    def start_checkpoints(self) -> None:
+        """Sign a checkpoint of the audit chain whenever one is due, until :meth:`stop`."""
+        interval = self.service.config.checkpoint_interval.total_seconds()
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await self._run(self.service.checkpoint_if_due)
+                except Exception:  # a fault now is retried at the next tick
+                    log.exception("writing an audit checkpoint failed")
+                await asyncio.sleep(min(interval, 60.0))
+
+        self._checkpoints = asyncio.create_task(loop(), name="audit-checkpoints")
+
+    async def stop(self) -> None:
+        """Finish background work, stop the checkpoint timer and sign a last checkpoint."""
+        await self.drain()
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            self._checkpoints = None
+        try:
+            await self._run(self.service.write_checkpoint)
+        except Exception:
+            log.exception("writing the shutdown audit checkpoint failed")
 
     def _spawn(self, work: Callable[[], object], before: Request, what: str) -> None:
         async def run() -> None:
@@ -176,11 +207,7 @@ class AirlockCalls:
         )
 
     async def count_by_state(self) -> dict[str, int]:
-        requests = await self._run(self.service.list_requests, SYSTEM, limit=1_000_000)
-        counts: dict[str, int] = {}
-        for r in requests:
-            counts[str(r.state)] = counts.get(str(r.state), 0) + 1
-        return counts
+        return await self._run(self.service.count_by_state)
 
     # --- the requester ----------------------------------------------------------------
 
@@ -240,10 +267,22 @@ class AirlockCalls:
         await self._announce(before, after, actor.username)
         return await self._run(self.service.get_request, actor, request_id)
 
-    async def download_link(self, actor: Actor, request_id: str, name: str) -> DownloadLink:
-        link = await self._run(self.service.mint_download_link, actor, request_id, name)
-        self._metrics.downloads.inc()
-        return link
+    async def manifest(self, actor: Actor, request_id: str) -> dict[str, object]:
+        return await self._run(self.service.release_manifest, actor, request_id)
+
+    async def download(self, actor: Actor, request_id: str, name: str) -> ReleasedDownload:
+        """Start a download: permission and limit are checked now, the bytes flow later.
+
+        The chunks are read in worker threads (the response iterates them there); the
+        download is counted in the metrics once its last chunk has passed the checks.
+        """
+        started = await self._run(self.service.download_released_file, actor, request_id, name)
+
+        def counted() -> Iterator[bytes]:
+            yield from started.chunks
+            self._metrics.downloads.inc()
+
+        return replace(started, chunks=counted())
 
     # --- reviewers and operators ------------------------------------------------------
 
@@ -295,6 +334,9 @@ class AirlockCalls:
         await self._announce(before, resumed, actor.username)
         self._spawn(partial(self.service.process, request_id), resumed, "retry")
         return await self._run(self.service.get_request, actor, request_id)
+
+    async def signing_key(self) -> PublicKey:
+        return await self._run(self.service.signer.public_key)
 
     async def verify_audit(self) -> AuditVerification:
         return await self._run(self.service.verify_audit_chain)

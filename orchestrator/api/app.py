@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from orchestrator import __version__
 from orchestrator.api.components import Components, build_components
 from orchestrator.api.errors import install_error_handlers
+from orchestrator.api.guard import BodyGuard
 from orchestrator.api.routes import operations, releases, requests, reviews
 from orchestrator.api.settings import AirlockSettings
 from orchestrator.services.airlock import Checker
@@ -22,7 +23,8 @@ from orchestrator.services.airlock.engine_checker import make_engine_checker
 DESCRIPTION = """\
 The only way out of (or into) a project enclave. Requests are checked by rules,
 reviewed by independent reviewers, recorded in a tamper-evident audit log, and
-released through short-lived, counted download links.
+downloaded only through this service, which re-hashes every byte and counts
+each person's completed downloads.
 
 Authenticate with `Authorization: Bearer <OIDC token>`, or from inside a workspace
 with `Authorization: token <JUPYTERHUB_API_TOKEN>` plus `X-TRE-Project: <project>`.
@@ -38,6 +40,7 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
         if components is None:
             raise RuntimeError("this app was built without components; use create_app(settings)")
         await components.airlock.start(components.settings.review.project_required_approvals)
+        components.airlock.start_checkpoints()
         try:
             yield
         finally:
@@ -51,6 +54,12 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
     )
     app.state.components = components
     install_error_handlers(app)
+    if components is not None:
+        app.add_middleware(
+            BodyGuard,
+            authenticate=components.authenticator.authenticate,
+            max_json_bytes=components.settings.server.max_json_bytes,
+        )
     for module in (requests, reviews, releases, operations):
         app.include_router(module.router)
     return app

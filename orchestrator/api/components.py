@@ -46,7 +46,7 @@ class Components:
     members: ProjectMembers | None = None
 
     async def aclose(self) -> None:
-        await self.airlock.drain()
+        await self.airlock.stop()
         await self.http.aclose()
         self.database.dispose()
         if self.members is not None:
@@ -95,9 +95,14 @@ def airlock_config(settings: AirlockSettings) -> AirlockConfig:
         quarantine_bucket=storage.quarantine_bucket,
         release_bucket=storage.release_bucket,
         default_required_approvals=settings.review.required_approvals,
-        download_link_expiry=timedelta(seconds=downloads.link_ttl_seconds),
         max_downloads_per_file=downloads.max_downloads,
         max_file_size=settings.server.max_upload_bytes,
+        max_files_per_request=settings.server.max_files_per_request,
+        max_request_bytes=settings.server.max_request_bytes,
+        checkpoint_interval=timedelta(seconds=settings.audit.checkpoint_interval_seconds),
+        checkpoint_max_age=timedelta(seconds=settings.audit.checkpoint_max_age_seconds),
+        audit_bucket=settings.audit.bucket,
+        audit_prefix=settings.audit.prefix,
         work_dir=Path(settings.server.spool_dir) if settings.server.spool_dir else None,
     )
 
@@ -125,8 +130,12 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
         )
     )
     database = Database(settings.database.url)
+    owner = settings.database.migration_url
+    migrations = None if owner is None else Database(owner.get_secret_value())
     signer = make_signer(settings.signing)
-    service = AirlockService(database, store, checker, signer, airlock_config(settings))
+    service = AirlockService(
+        database, store, checker, signer, airlock_config(settings), migrations=migrations
+    )
     roles, members = _role_source(settings.roles)
     metrics = AirlockMetrics()
     oidc = OidcVerifier(

@@ -25,6 +25,7 @@ from orchestrator.domain.airlock.errors import (
     LimitReached,
     NotFound,
     NotPermitted,
+    RequestTooLarge,
 )
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ ERROR_TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (ConcurrentUpdate, 409, "concurrent_update"),
     (InvalidInput, 422, "invalid_input"),
     (UploadTooLarge, 413, "too_large"),
+    (RequestTooLarge, 413, "request_too_large"),
     (LimitReached, 429, "limit_reached"),
     (IntegrityError, 500, "integrity_error"),
     (StorageError, 503, "storage_unavailable"),

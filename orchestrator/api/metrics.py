@@ -48,8 +48,8 @@ class AirlockMetrics:
             registry=self.registry,
         )
         self.downloads = Counter(
-            "tre_airlock_download_links",
-            "Download links issued for released files.",
+            "tre_airlock_downloads",
+            "Completed downloads of released files (every byte streamed and its hash matched).",
             registry=self.registry,
         )
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.domain.airlock.model import Request, RequestFile, Vote, finding_key
-from orchestrator.services.airlock import AuditVerification, DownloadLink, RequestDetail
+from orchestrator.services.airlock import AuditVerification, RequestDetail
 
 
 class Body(BaseModel):
@@ -143,20 +143,15 @@ class RequestOut(RequestSummaryOut):
         )
 
 
-class DownloadLinkOut(BaseModel):
-    url: str
-    expires_at: datetime
-    sha256: str
-    remaining: int | None = Field(description="Links still allowed for this file after this one.")
-
-    @classmethod
-    def from_link(cls, link: DownloadLink) -> DownloadLinkOut:
-        return cls(
-            url=link.url,
-            expires_at=link.expires_at,
-            sha256=link.sha256,
-            remaining=link.downloads_left,
-        )
+class SigningKeyOut(BaseModel):
+    key_id: str = Field(description="The key named in every signature it made.")
+    algorithm: str = Field(
+        description="`ed25519` (local key) or `transit-ed25519` (Vault/OpenBao)."
+    )
+    versions: dict[str, str] = Field(
+        description="PEM public key per key version; a transit signature `vault:v<N>:<base64>` "
+        "is an Ed25519 signature checked with version N."
+    )
 
 
 class AuditVerificationOut(BaseModel):

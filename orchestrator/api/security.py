@@ -15,9 +15,8 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.api.components import Components
+from orchestrator.api.guard import ACTOR_STATE, PROJECT_HEADER
 from orchestrator.domain.access import Action, Actor, check_allowed
-
-PROJECT_HEADER = "X-TRE-Project"
 
 
 def components_of(request: Request) -> Components:
@@ -47,6 +46,9 @@ async def current_actor(
     The two security parameters document the schemes in OpenAPI; the raw headers
     are read here so both the ``Bearer`` and the workspace ``token`` scheme work.
     """
+    known: Actor | None = getattr(request.state, ACTOR_STATE, None)
+    if known is not None:  # the body guard authenticated this call before its body was read
+        return known
     components = components_of(request)
     return await components.authenticator.authenticate(
         request.headers.get("authorization"), request.headers.get(PROJECT_HEADER)

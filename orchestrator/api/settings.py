@@ -29,6 +29,12 @@ class ServerSettings(Section):
     """TCP port of the HTTP server."""
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     """Largest single file accepted for a request, in bytes. Uploads are streamed, never held in memory."""
+    max_json_bytes: int = Field(default=1024**2, ge=1024)
+    """Largest body accepted by a JSON call (everything but file uploads), in bytes; larger bodies are refused with 413 before they are read. Every call with a body is authenticated before any of it is read."""
+    max_files_per_request: int = Field(default=100, ge=1)
+    """Most files one version of a request may hold; adding one more is refused at upload."""
+    max_request_bytes: int = Field(default=20 * 1024**3, ge=1)
+    """Most bytes all files of one version of a request may hold together; an upload that would pass it is stopped at the limit."""
     keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     """How long an idle client connection is kept open; longer than a proxy's or client pool's idle time, so the server never closes a connection a client is about to reuse."""
     worker_threads: int = Field(default=8, ge=1, le=256)
@@ -38,6 +44,8 @@ class ServerSettings(Section):
 
 
 class DatabaseSettings(Section):
+    migration_url: SecretStr | None = None
+    """SQLAlchemy URL of the role that owns the schema and runs the migrations (PostgreSQL). When set, the role in ``url`` owns nothing and gets only the rights it needs: it cannot alter or drop tables or triggers, nor change or delete audit records."""
     url: str
     """SQLAlchemy URL of the airlock database, e.g. ``sqlite:////var/lib/airlock/airlock.db`` or ``postgresql+psycopg://airlock@db/airlock``."""
 
@@ -56,7 +64,7 @@ class StorageSettings(Section):
     quarantine_bucket: str = "airlock-quarantine"
     """Bucket holding submitted files, content-addressed, until a decision."""
     release_bucket: str = "airlock-release"
-    """Bucket holding released files, reachable only through presigned links."""
+    """Bucket holding released files; only the airlock reads it, and streams them out."""
 
 
 class OidcSettings(Section):
@@ -122,6 +130,17 @@ class ReviewSettings(Section):
     """Per-project override of ``required_approvals``."""
 
 
+class AuditSettings(Section):
+    checkpoint_interval_seconds: int = Field(default=3600, ge=1)
+    """How often the running service signs a checkpoint of the audit chain (one is also written at shutdown)."""
+    checkpoint_max_age_seconds: int = Field(default=7200, ge=1)
+    """``tre audit verify`` fails when the newest checkpoint is older than this; keep it above the interval."""
+    bucket: str = "airlock-audit"
+    """Bucket holding a copy of every signed checkpoint, outside the database."""
+    prefix: str = "checkpoints/"
+    """Key prefix of this service's checkpoint copies in ``bucket`` (one chain per prefix)."""
+
+
 class CheckSettings(Section):
     ruleset: str = "default"
     """Export rule set from ``policies/``: ``default`` or a tier profile ``tier0``..``tier3``.
@@ -134,10 +153,9 @@ class CheckSettings(Section):
 
 
 class DownloadSettings(Section):
-    link_ttl_seconds: int = Field(default=300, ge=10, le=86400)
-    """Lifetime of a presigned download link, in seconds."""
     max_downloads: int = Field(default=3, ge=1)
-    """How many download links may be issued for one released file."""
+    """How many complete downloads of one released file each person may make (files are
+    only ever downloaded through the airlock, which counts them)."""
 
 
 class SmtpSettings(Section):
@@ -222,7 +240,9 @@ class AirlockSettings(BaseSettings):
     checks: CheckSettings = CheckSettings()
     """The automated export checks run on every submitted version."""
     downloads: DownloadSettings = DownloadSettings()
-    """Download links for released files."""
+    """Downloads of released files."""
+    audit: AuditSettings = AuditSettings()
+    """Signed checkpoints of the audit chain."""
     notifications: NotificationSettings = NotificationSettings()
     """Who is told about changes, and how."""
     signing: SigningSettings

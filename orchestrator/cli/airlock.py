@@ -265,7 +265,7 @@ _simple(
 @click.pass_context
 @_reports_errors
 def revoke(ctx: click.Context, request_id: str, reason: str, as_json: bool) -> None:
-    """Revoke a release: its download links stop working."""
+    """Revoke a release: its files are removed and can no longer be downloaded."""
     with _client(ctx) as client:
         _show(client.revoke(request_id, reason), as_json)
 
@@ -286,18 +286,33 @@ def revoke(ctx: click.Context, request_id: str, reason: str, as_json: bool) -> N
 @click.pass_context
 @_reports_errors
 def download(ctx: click.Context, request_id: str, names: tuple[str, ...], output: Path) -> None:
-    """Download released files through short-lived links (each link counts against a limit)."""
+    """Download released files through the airlock and check each against the manifest.
+
+    Every completed download counts against your limit. A file whose bytes differ from
+    the SHA-256 in the release manifest is deleted and the command exits with 1.
+    """
     output.mkdir(parents=True, exist_ok=True)
+    mismatched: list[str] = []
     with _client(ctx) as client:
-        wanted = list(names) or [f["name"] for f in client.get(request_id).get("files", [])]
-        for name in wanted:
-            link = client.download_link(request_id, name)
+        document = client.manifest(request_id)
+        reviewed = {f["name"]: f["sha256"] for f in document["manifest"]["files"]}
+        for name in list(names) or sorted(reviewed):
+            if name not in reviewed:
+                raise click.UsageError(f"the release manifest of {request_id} has no file {name!r}")
             dest = output / Path(name).name
-            size = client.fetch(link["url"], dest)
-            click.echo(
-                f"downloaded {name} ({size} bytes) to {dest}; "
-                f"{link.get('remaining', '?')} downloads left"
-            )
+            got = client.download(request_id, name, dest)
+            if got.sha256 != reviewed[name] or got.announced_sha256 != reviewed[name]:
+                dest.unlink(missing_ok=True)
+                mismatched.append(name)
+                click.echo(
+                    f"MISMATCH: {name} has SHA-256 {got.sha256} but the release manifest says "
+                    f"{reviewed[name]}; the file was deleted",
+                    err=True,
+                )
+                continue
+            click.echo(f"downloaded {name} ({got.size} bytes, SHA-256 verified) to {dest}")
+    if mismatched:
+        sys.exit(1)
 
 
 @airlock.command()

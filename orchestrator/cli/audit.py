@@ -7,12 +7,13 @@ operator never needs database credentials on their machine.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
 import click
 
-from orchestrator.adapters.airlock_client import AirlockApiError, AirlockClient
+from orchestrator.adapters.airlock_client import AirlockApiError, AirlockClient, Credentials
 from orchestrator.cli.airlock import DEFAULT_URL, credentials_from
 
 
@@ -49,3 +50,22 @@ def verify(url: str, token: str | None) -> None:
     for problem in result.get("problems", []):
         click.echo(f"  - {problem}", err=True)
     sys.exit(1)
+
+
+@audit.command()
+@click.option(
+    "--url",
+    envvar="TRE_AIRLOCK_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    help="Base URL of the airlock API (env TRE_AIRLOCK_URL).",
+)
+def key(url: str) -> None:
+    """Print the public key that signs audit checkpoints and release manifests (no login)."""
+    try:
+        with AirlockClient(url, Credentials(token="")) as client:
+            published = client.signing_key()
+    except AirlockApiError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(published, indent=2, sort_keys=True))

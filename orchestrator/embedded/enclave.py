@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 QUARANTINE_BUCKET = "airlock-quarantine"
 RELEASE_BUCKET = "airlock-release"
+AUDIT_BUCKET = "airlock-audit"
 FIRST_NOTEBOOK_UID = 61000
 _USER = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 PORT_NAMES = ("openbao", "openbao_cluster", "hub_proxy", "hub", "proxy_api", "airlock")
@@ -122,7 +123,7 @@ def start_airlock_api(
                     "Action": ["s3:*"],
                     "Resource": [
                         f"arn:aws:s3:::{bucket}{suffix}"
-                        for bucket in (QUARANTINE_BUCKET, RELEASE_BUCKET)
+                        for bucket in (QUARANTINE_BUCKET, RELEASE_BUCKET, AUDIT_BUCKET)
                         for suffix in ("", "/*")
                     ],
                 }
@@ -156,6 +157,7 @@ def start_airlock_api(
             "TRE_AIRLOCK_STORAGE__SECRET_KEY": key.secret_key,
             "TRE_AIRLOCK_STORAGE__QUARANTINE_BUCKET": QUARANTINE_BUCKET,
             "TRE_AIRLOCK_STORAGE__RELEASE_BUCKET": RELEASE_BUCKET,
+            "TRE_AIRLOCK_AUDIT__BUCKET": AUDIT_BUCKET,
         },
     ).start()
     process.wait_ready(lambda: port_open(host, port), 60.0, "serving HTTP")
@@ -234,7 +236,12 @@ class Enclave:
         self.storage.start()
         self._record_pid("seaweedfs", self.storage.process)
         client = self.storage.client()
-        for bucket in (QUARANTINE_BUCKET, RELEASE_BUCKET, project_bucket(self.project)):
+        for bucket in (
+            QUARANTINE_BUCKET,
+            RELEASE_BUCKET,
+            AUDIT_BUCKET,
+            project_bucket(self.project),
+        ):
             if not client.bucket_exists(bucket):
                 client.make_bucket(bucket)
 
@@ -297,7 +304,9 @@ class Enclave:
         """What runs where, for people."""
         if self.openbao is None or self.storage is None or self.network is None or self.hub is None:
             raise ServiceStartError("the enclave is not running")
-        buckets = ", ".join((QUARANTINE_BUCKET, RELEASE_BUCKET, project_bucket(self.project)))
+        buckets = ", ".join(
+            (QUARANTINE_BUCKET, RELEASE_BUCKET, AUDIT_BUCKET, project_bucket(self.project))
+        )
         lines = [
             f"state folder:   {self.state_dir}",
             f"OpenBao:        {self.openbao.url}  (root token in {self.openbao.init_file})",

@@ -67,7 +67,7 @@ def _leftovers(state_dir: Path) -> str:
 def test_tre_up_reports_stops_and_reopens_the_same_enclave(state_dir: Path) -> None:
     process, banner = _run_until_ready(state_dir)
     assert "OpenBao:        http://127.0.0.1:" in banner
-    assert "buckets: airlock-quarantine, airlock-release, project-demo" in banner
+    assert "buckets: airlock-quarantine, airlock-release, airlock-audit, project-demo" in banner
     assert "JupyterHub:     http://10.213." in banner
     assert "airlock API:" in banner
     ports = json.loads((state_dir / "ports.json").read_text())

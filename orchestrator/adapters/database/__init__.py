@@ -2,7 +2,14 @@
 
 from orchestrator.adapters.database.engine import Database
 from orchestrator.adapters.database.errors import ConcurrentUpdate, DatabaseError
-from orchestrator.adapters.database.migrate import upgrade_head
+from orchestrator.adapters.database.migrate import grant_runtime_rights, upgrade_head
 from orchestrator.adapters.database.repository import AirlockRepository
 
-__all__ = ["AirlockRepository", "ConcurrentUpdate", "Database", "DatabaseError", "upgrade_head"]
+__all__ = [
+    "AirlockRepository",
+    "ConcurrentUpdate",
+    "Database",
+    "DatabaseError",
+    "grant_runtime_rights",
+    "upgrade_head",
+]

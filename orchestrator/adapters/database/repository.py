@@ -161,6 +161,13 @@ class AirlockRepository:
         rows = self.session.scalars(query.limit(limit)).all()
         return self._to_requests(rows)
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many requests are in each state, counted by the database (one query)."""
+        rows = self.session.execute(
+            select(RequestRow.state, func.count()).group_by(RequestRow.state)
+        ).all()
+        return {str(state): int(count) for state, count in rows}
+
     def save_request(self, request: Request, *, failure_reason: str | None = None) -> None:
         """Store the request's fields and replace its current version's file list."""
         row = self._request_row(request.id, lock=False)
@@ -296,27 +303,24 @@ class AirlockRepository:
 
     # downloads ---------------------------------------------------------------
 
-    def download_count(self, request_id: str, name: str) -> int:
+    def download_count(self, request_id: str, name: str, actor: str) -> int:
+        """How many times ``actor`` has completed a download of the released file ``name``."""
         return int(
             self.session.scalar(
                 select(func.count())
                 .select_from(DownloadRow)
-                .where(DownloadRow.request_id == request_id, DownloadRow.name == name)
+                .where(
+                    DownloadRow.request_id == request_id,
+                    DownloadRow.name == name,
+                    DownloadRow.actor == actor,
+                )
             )
             or 0
         )
 
-    def add_download(
-        self, request_id: str, name: str, actor: str, minted_at: datetime, expires_at: datetime
-    ) -> None:
+    def add_download(self, request_id: str, name: str, actor: str, completed_at: datetime) -> None:
         self.session.add(
-            DownloadRow(
-                request_id=request_id,
-                name=name,
-                actor=actor,
-                minted_at=minted_at,
-                expires_at=expires_at,
-            )
+            DownloadRow(request_id=request_id, name=name, actor=actor, completed_at=completed_at)
         )
         self.session.flush()
 

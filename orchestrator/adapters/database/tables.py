@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -131,13 +132,13 @@ class ManifestRow(Base):
 
 class DownloadRow(Base):
     __tablename__ = "airlock_downloads"
+    __table_args__ = (Index("ix_airlock_downloads_file_actor", "request_id", "name", "actor"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     request_id: Mapped[str] = mapped_column(String(32), ForeignKey("airlock_requests.id"))
     name: Mapped[str] = mapped_column(String(255))
     actor: Mapped[str] = mapped_column(String(200))
-    minted_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProjectPolicyRow(Base):

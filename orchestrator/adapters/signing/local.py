@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from orchestrator.adapters.signing.errors import SigningError
-from orchestrator.domain.airlock.signing import Signature
+from orchestrator.domain.airlock.signing import PublicKey, Signature
 
 ALGORITHM = "ed25519"
 
@@ -61,6 +61,11 @@ class LocalEd25519Signer:
         return self._public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
+
+    def public_key(self) -> PublicKey:
+        return PublicKey(
+            key_id=self.key_id, algorithm=ALGORITHM, versions={"1": self.public_key_pem()}
+        )
 
     def sign(self, data: bytes) -> Signature:
         value = base64.b64encode(self._private.sign(data)).decode()

@@ -8,9 +8,11 @@ from typing import Any
 import hvac
 import hvac.exceptions
 import requests.exceptions
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from orchestrator.adapters.signing.errors import SigningError
-from orchestrator.domain.airlock.signing import Signature
+from orchestrator.domain.airlock.signing import PublicKey, Signature
 
 ALGORITHM = "transit-ed25519"
 _ERRORS: tuple[type[Exception], ...] = (
@@ -43,6 +45,26 @@ class TransitSigner:
             raise SigningError(
                 f"cannot create the transit key {self.key_id} in Vault: {exc}"
             ) from exc
+
+    def public_key(self) -> PublicKey:
+        """Every version's public key, read from the transit engine (never the private key)."""
+        try:
+            response = self._client.secrets.transit.read_key(
+                name=self.key_name, mount_point=self.mount_point
+            )
+        except _ERRORS as exc:
+            raise SigningError(f"Vault could not read the key {self.key_id}: {exc}") from exc
+        versions: dict[str, str] = {}
+        for version, key in response["data"]["keys"].items():
+            raw = base64.b64decode(key["public_key"])
+            versions[str(version)] = (
+                Ed25519PublicKey.from_public_bytes(raw)
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+                .decode()
+            )
+        return PublicKey(key_id=self.key_id, algorithm=ALGORITHM, versions=versions)
 
     def sign(self, data: bytes) -> Signature:
         try:

@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, BinaryIO, cast
 
 import urllib3.exceptions
@@ -172,19 +171,3 @@ class S3ObjectStore:
             ]
         except _ERRORS as exc:
             raise _translate(exc, f"listing {bucket}/{prefix}") from exc
-
-    def presigned_get(
-        self, bucket: str, key: str, expires: timedelta, download_name: str | None = None
-    ) -> str:
-        headers: dict[str, str | list[str] | tuple[str]] | None = None
-        if download_name is not None:
-            safe = download_name.replace('"', "").replace("\\", "")
-            headers = {"response-content-disposition": f'attachment; filename="{safe}"'}
-        try:
-            return str(
-                self._client.presigned_get_object(
-                    bucket, key, expires=expires, response_headers=headers
-                )
-            )
-        except _ERRORS as exc:
-            raise _translate(exc, f"signing a link to {bucket}/{key}") from exc

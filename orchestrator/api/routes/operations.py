@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from orchestrator.api.schemas import AuditVerificationOut, HealthOut
+from orchestrator.api.schemas import AuditVerificationOut, HealthOut, SigningKeyOut
 from orchestrator.api.security import components_of, permit
 from orchestrator.domain.access import Action, Actor
 from orchestrator.domain.airlock.states import State
 
 router = APIRouter(tags=["operations"])
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-"""Routes that answer without credentials (probes and the metrics scrape)."""
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/v1/audit/key"})
+"""Routes that answer without credentials (probes, the metrics scrape, the public key)."""
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -40,6 +40,15 @@ async def metrics(request: Request) -> Response:
     counts = await components.airlock.count_by_state()
     components.metrics.set_request_counts(counts, [str(s) for s in State])
     return Response(components.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get(
+    "/api/v1/audit/key",
+    summary="The public key that signs audit checkpoints and release manifests (anyone)",
+)
+async def signing_key(request: Request) -> SigningKeyOut:
+    key = await components_of(request).airlock.signing_key()
+    return SigningKeyOut(key_id=key.key_id, algorithm=key.algorithm, versions=key.versions)
 
 
 @router.get("/api/v1/audit/verify", summary="Verify the hash-chained audit log (operators)")

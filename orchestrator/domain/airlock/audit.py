@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.domain.airlock.canonical import canonical_json, sha256_hex
+from orchestrator.domain.airlock.signing import Signature
 
 GENESIS_HASH = "0" * 64
 
@@ -118,6 +119,22 @@ class Checkpoint:
 
     def payload(self) -> bytes:
         return canonical_json({"seq": self.seq, "hash": self.hash, "at": self.at})
+
+
+def checkpoint_document(checkpoint: Checkpoint, signature: Signature) -> dict[str, Any]:
+    """The self-contained form of a signed checkpoint, as copied outside the database."""
+    return {
+        "checkpoint": {"seq": checkpoint.seq, "hash": checkpoint.hash, "at": checkpoint.at},
+        "signature": signature.as_dict(),
+    }
+
+
+def checkpoint_from_document(document: Mapping[str, Any]) -> tuple[Checkpoint, Signature]:
+    body = document["checkpoint"]
+    return (
+        Checkpoint(seq=int(body["seq"]), hash=str(body["hash"]), at=str(body["at"])),
+        Signature.from_dict(document["signature"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,7 @@ class IntegrityError(AirlockError):
 
 class LimitReached(AirlockError):
     """A download or size limit has been used up."""
+
+
+class RequestTooLarge(AirlockError):
+    """A request would hold more files, or more bytes in total, than one request may."""

@@ -28,6 +28,19 @@ class Signature:
         )
 
 
+@dataclass(frozen=True)
+class PublicKey:
+    """What anyone needs to check a signature: the key's id, algorithm and public halves.
+
+    ``versions`` maps each key version (``"1"`` for a local key) to its PEM public key;
+    a transit signature ``vault:v<N>:...`` is checked with version ``N``.
+    """
+
+    key_id: str
+    algorithm: str
+    versions: dict[str, str]
+
+
 class Signer(Protocol):
     """Signs and verifies byte strings with one named key."""
 
@@ -37,4 +50,8 @@ class Signer(Protocol):
 
     def verify(self, data: bytes, signature: Signature) -> bool:
         """Whether ``signature`` is a valid signature of ``data`` by this signer's key."""
+        ...
+
+    def public_key(self) -> PublicKey:
+        """The verification key, safe to publish."""
         ...

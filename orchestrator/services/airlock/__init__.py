@@ -16,8 +16,8 @@ from orchestrator.services.airlock.ports import AirlockConfig, Checker, ObjectSt
 from orchestrator.services.airlock.service import AirlockService
 from orchestrator.services.airlock.views import (
     AuditVerification,
-    DownloadLink,
     RecoveryReport,
+    ReleasedDownload,
     RequestDetail,
 )
 
@@ -26,9 +26,9 @@ __all__ = [
     "AirlockService",
     "AuditVerification",
     "Checker",
-    "DownloadLink",
     "ObjectStore",
     "OutboxRef",
     "RecoveryReport",
+    "ReleasedDownload",
     "RequestDetail",
 ]

@@ -9,7 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.adapters.database import AirlockRepository, Database, upgrade_head
+from orchestrator.adapters.database import (
+    AirlockRepository,
+    Database,
+    DatabaseError,
+    grant_runtime_rights,
+    upgrade_head,
+)
 from orchestrator.domain.access import Action, Actor
 from orchestrator.domain.airlock import review as rules
 from orchestrator.domain.airlock.audit import make_record
@@ -45,6 +51,7 @@ class AirlockCore:
         signer: Signer,
         config: AirlockConfig | None = None,
         clock: Callable[[], datetime] = utc_now,
+        migrations: Database | None = None,
     ) -> None:
         self.database = database
         self.store = store
@@ -52,12 +59,27 @@ class AirlockCore:
         self.signer = signer
         self.config = config or AirlockConfig()
         self.clock = clock
+        self.migrations = migrations
+        """The schema owner's connection, when migrations run under their own role."""
 
     def setup(self) -> None:
-        """Migrate the database to the latest schema and create the buckets (idempotent)."""
-        upgrade_head(self.database.engine)
+        """Migrate the database to the latest schema and create the buckets (idempotent).
+
+        With ``migrations`` (PostgreSQL), the schema owner migrates and then grants the
+        service's own role only what it needs; the audit tables stay append-only for it.
+        """
+        if self.migrations is None:
+            upgrade_head(self.database.engine)
+        else:
+            upgrade_head(self.migrations.engine)
+            role = self.database.engine.url.username
+            if role is None:
+                raise DatabaseError("the airlock database URL names no role to grant rights to")
+            grant_runtime_rights(self.migrations.engine, role)
+            self.migrations.dispose()  # only needed at start; reconnects if called again
         self.store.ensure_bucket(self.config.quarantine_bucket)
         self.store.ensure_bucket(self.config.release_bucket)
+        self.store.ensure_bucket(self.config.audit_bucket)
 
     @contextmanager
     def _tx(self) -> Iterator[AirlockRepository]:

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from orchestrator.domain.access import Actor
 from orchestrator.domain.airlock import review as rules
-from orchestrator.domain.airlock.errors import InvalidInput, NotFound, NotPermitted
+from orchestrator.domain.airlock.errors import InvalidInput, NotFound, NotPermitted, RequestTooLarge
 from orchestrator.domain.airlock.model import (
     Direction,
     Request,
@@ -117,6 +117,7 @@ class DraftingMixin(AirlockCore):
         with self._read() as repo:
             request = self._load(repo, request_id)
         rules.check_can_edit(request, actor)
+        room = self._check_request_limits(self._working(request), name, 0)
         if outbox is not None:
             self._check_outbox(request, outbox)
         sha256: str | None = None
@@ -125,25 +126,35 @@ class DraftingMixin(AirlockCore):
             source = outbox.as_source()
         else:
             bucket = self.config.quarantine_bucket
-            limit = self.config.max_file_size
-            if local_path is not None:
-                if not local_path.is_file():
-                    raise InvalidInput(f"{local_path} is not a file")
-                with local_path.open("rb") as handle:
-                    stored = ingest(
-                        self.store, bucket, handle, length=local_path.stat().st_size, max_size=limit
-                    )
-                source = "local"
-            else:
-                assert stream is not None
-                stored = ingest(self.store, bucket, stream, length=length, max_size=limit)
-                source = "upload"
+            limit = min(self.config.max_file_size, room)
+            if local_path is not None and not local_path.is_file():
+                raise InvalidInput(f"{local_path} is not a file")
+            try:
+                if local_path is not None:
+                    with local_path.open("rb") as handle:
+                        stored = ingest(
+                            self.store,
+                            bucket,
+                            handle,
+                            length=local_path.stat().st_size,
+                            max_size=limit,
+                        )
+                    source = "local"
+                else:
+                    assert stream is not None
+                    stored = ingest(self.store, bucket, stream, length=length, max_size=limit)
+                    source = "upload"
+            except InvalidInput as exc:  # only the size limit: the request's room was smaller
+                if limit < self.config.max_file_size:
+                    raise RequestTooLarge(self._too_many_bytes()) from exc
+                raise
             sha256, size = stored.sha256, stored.size
         new = RequestFile(
             name=name, context=context, controls=controls, sha256=sha256, size=size, source=source
         )
 
         def put(request: Request) -> Request:
+            self._check_request_limits(request, name, size or 0)  # again, under the lock
             others = tuple(f for f in request.files if f.name != name)
             return replace(request, files=tuple(sorted((*others, new), key=lambda f: f.name)))
 
@@ -151,6 +162,29 @@ class DraftingMixin(AirlockCore):
             actor, request_id, put, "file_added", name=name, sha256=sha256, size=size, source=source
         )
         return new
+
+    def _check_request_limits(self, request: Request, name: str, size: int) -> int:
+        """Refuse a file that would pass the request's file count or total size.
+
+        Returns how many bytes the file may still have.
+        """
+        others = [f for f in request.files if f.name != name]
+        if len(others) >= self.config.max_files_per_request:
+            raise RequestTooLarge(
+                f"this request already has {len(others)} files, the most one request may "
+                "hold; remove a file, combine files, or split the export into several requests"
+            )
+        room = self.config.max_request_bytes - sum(f.size or 0 for f in others)
+        if size > room or room <= 0:
+            raise RequestTooLarge(self._too_many_bytes())
+        return room
+
+    def _too_many_bytes(self) -> str:
+        return (
+            f"the files of this request would be larger than {self.config.max_request_bytes} "
+            "bytes together, the most one request may hold; split the export into several "
+            "requests"
+        )
 
     def _check_outbox(self, request: Request, outbox: OutboxRef) -> None:
         """Files come only from the request's own project outbox, never another bucket."""

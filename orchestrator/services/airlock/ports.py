@@ -50,10 +50,6 @@ class ObjectStore(Protocol):
 
     def list_keys(self, bucket: str, prefix: str) -> list[str]: ...
 
-    def presigned_get(
-        self, bucket: str, key: str, expires: timedelta, download_name: str | None = None
-    ) -> str: ...
-
 
 @dataclass(frozen=True)
 class OutboxRef:
@@ -79,13 +75,22 @@ class AirlockConfig:
     it matches the bucket the project controller creates for the project's outbox."""
     default_required_approvals: int = 2
     """Independent approvals a request needs unless its project sets another number."""
-    download_link_expiry: timedelta = timedelta(minutes=5)
-    """Lifetime of a presigned download link."""
     max_downloads_per_file: int = 5
-    """How many download links may be minted for one released file, in total."""
+    """How many complete downloads of one released file each person may make."""
     max_file_size: int = 5 * 1024**3
     """The largest single file the airlock accepts, in bytes."""
+    max_files_per_request: int = 100
+    """The most files one version of a request may hold."""
+    max_request_bytes: int = 20 * 1024**3
+    """The most bytes all files of one version of a request may hold together."""
     checkpoint_interval: timedelta = timedelta(hours=1)
     """How often :meth:`AirlockService.checkpoint_if_due` writes a signed checkpoint."""
+    checkpoint_max_age: timedelta = timedelta(hours=2)
+    """Verification fails when the newest checkpoint (or, before the first one, the first
+    record) is older than this: records cut off after it would otherwise go unnoticed."""
+    audit_bucket: str = "airlock-audit"
+    """Bucket holding a copy of every signed checkpoint, outside the database."""
+    audit_prefix: str = "checkpoints/"
+    """Key prefix of this chain's checkpoint copies in ``audit_bucket``."""
     work_dir: Path | None = None
     """Where quarantined files are staged for checking (a private temporary folder if None)."""

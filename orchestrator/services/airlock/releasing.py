@@ -1,17 +1,24 @@
-"""Release, revocation and counted download links.
+"""Release, revocation and counted downloads.
 
 Release is a resumable pipeline in state ``releasing``: each file is streamed from
 quarantine to the release bucket through a temporary key, its SHA-256 compared
-with the submitted one, then committed under ``<project>/<request>/v<n>/<name>``
+with the submitted one, then committed under ``<project>/<request>/v<n>/files/<name>``
 and recorded (one row per file, so a re-run skips it). The signed manifest is
-stored in the database first and then written next to the files, and only then
-does the request become ``released``.
+stored in the database first and then written to ``<project>/<request>/v<n>/release-manifest.json``
+(outside ``files/``, so no file name can replace it or be replaced by it), and only
+then does the request become ``released``.
+
+Released files leave only through :meth:`ReleasingMixin.download_released_file`: the
+service streams the bytes itself, re-hashes them on the way and holds back the last
+chunk until the hash matches and the completed download is counted for that person.
+No link that works without the caller's own credentials is ever handed out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from datetime import timedelta
+from collections.abc import Iterator
 
 from orchestrator.domain.access import SYSTEM, Actor
 from orchestrator.domain.airlock import review as rules
@@ -28,13 +35,20 @@ from orchestrator.domain.airlock.model import Decision, Request, Vote
 from orchestrator.domain.airlock.states import State, check_move
 from orchestrator.services.airlock.core import AirlockCore
 from orchestrator.services.airlock.streams import copy_verified, quarantine_key
-from orchestrator.services.airlock.views import DownloadLink
+from orchestrator.services.airlock.views import ReleasedDownload
 
 MANIFEST_NAME = "release-manifest.json"
+FILES_FOLDER = "files/"
+"""Released files live under this folder of the release prefix, the manifest outside it."""
 
 
 def release_prefix(request: Request) -> str:
     return f"{request.project}/{request.id}/v{request.version}/"
+
+
+def released_file_key(request: Request, name: str) -> str:
+    """Where a released file is stored: never the manifest's key, whatever its name."""
+    return release_prefix(request) + FILES_FOLDER + name
 
 
 def check_release_evidence(request: Request, votes: list[Vote]) -> None:
@@ -81,7 +95,7 @@ class ReleasingMixin(AirlockCore):
             if f.name in done:
                 continue
             assert f.sha256 is not None
-            key = prefix + f.name
+            key = released_file_key(request, f.name)
             copy_verified(
                 self.store,
                 self.config.quarantine_bucket,
@@ -173,37 +187,83 @@ class ReleasingMixin(AirlockCore):
                 repo, current, State.REVOKED, actor, reason=reason, removed=sorted(done)
             )
 
-    def mint_download_link(self, actor: Actor, request_id: str, name: str) -> DownloadLink:
-        """A short-lived link to a released file; at most ``max_downloads_per_file`` per file."""
-        expiry: timedelta = self.config.download_link_expiry
-        limit = self.config.max_downloads_per_file
-        with self._tx() as repo:
-            request = self._load(repo, request_id, lock=True)
+    def download_released_file(self, actor: Actor, request_id: str, name: str) -> ReleasedDownload:
+        """Stream a released file to ``actor``, counting it once every byte has passed.
+
+        Permission and the caller's remaining downloads are checked before any byte is
+        read. The returned chunks re-hash the file as they flow; the last chunk is held
+        back until the hash matches the released one and the download is recorded (the
+        limit checked again under the request's lock). A changed object or a used-up
+        limit ends the stream with an error before the last chunk, so the caller never
+        holds a complete file that was not counted or does not match.
+        """
+        with self._read() as repo:
+            request = self._load(repo, request_id)
             rules.check_can_download_released(request, actor)
             released = repo.released_files(request.id, request.version)
             if name not in released:
                 raise NotFound(f"this release has no file {name!r}")
-            used = repo.download_count(request.id, name)
-            if used >= limit:
-                raise LimitReached(
-                    f"{name} has been downloaded {used} times, the limit for a released file; "
-                    "ask a reviewer if you need it again"
-                )
-            sha256, key = released[name]
-            url = self.store.presigned_get(
-                self.config.release_bucket, key, expiry, download_name=name.rsplit("/", 1)[-1]
-            )
-            now = self._now()
-            repo.add_download(request.id, name, actor.username, now, now + expiry)
-            self._audit(
-                repo,
-                actor,
-                "download_link_minted",
-                request=request,
-                name=name,
-                sha256=sha256,
-                downloads_left=limit - used - 1,
-            )
-        return DownloadLink(
-            url=url, expires_at=now + expiry, sha256=sha256, downloads_left=limit - used - 1
+            self._check_downloads_left(repo.download_count(request.id, name, actor.username), name)
+        sha256, key = released[name]
+        size = self.store.size(self.config.release_bucket, key)
+        if size is None:
+            raise NotFound(f"{name} is no longer in the release store")
+        return ReleasedDownload(
+            name=name,
+            sha256=sha256,
+            size=size,
+            chunks=self._stream(actor, request, name, sha256=sha256, key=key),
         )
+
+    def _check_downloads_left(self, used: int, name: str) -> None:
+        if used >= self.config.max_downloads_per_file:
+            raise LimitReached(
+                f"you have downloaded {name} {used} times, the limit for a released file; "
+                "ask a reviewer if you need it again"
+            )
+
+    def _stream(
+        self, actor: Actor, request: Request, name: str, *, sha256: str, key: str
+    ) -> Iterator[bytes]:
+        digest = hashlib.sha256()
+        held = b""
+        with self.store.open(self.config.release_bucket, key) as chunks:
+            for chunk in chunks:
+                digest.update(chunk)
+                if held:
+                    yield held
+                held = chunk
+        found = digest.hexdigest()
+        with self._tx() as repo:
+            current = self._load(repo, request.id, lock=True)
+            if found != sha256:
+                self._audit(
+                    repo,
+                    actor,
+                    "integrity_violation",
+                    request=current,
+                    name=name,
+                    expected_sha256=sha256,
+                    found_sha256=found,
+                )
+            else:
+                rules.check_can_download_released(current, actor)
+                used = repo.download_count(current.id, name, actor.username)
+                self._check_downloads_left(used, name)
+                repo.add_download(current.id, name, actor.username, self._now())
+                self._audit(
+                    repo,
+                    actor,
+                    "file_downloaded",
+                    request=current,
+                    name=name,
+                    sha256=sha256,
+                    downloads_left=self.config.max_downloads_per_file - used - 1,
+                )
+        if found != sha256:
+            raise IntegrityError(
+                f"the released copy of {name} no longer matches its reviewed SHA-256 "
+                f"(expected {sha256}, found {found}); the download was stopped"
+            )
+        if held:
+            yield held

@@ -1,14 +1,14 @@
 """Review: independent votes, hidden until complete, and the decision they lead to.
 
 Reviewers may open quarantined files (each view is audited); the requester never can.
-When the last required vote would approve, every quarantined file is re-hashed first.
+When the last required vote would approve, every quarantined file is re-hashed first,
+under the request's row lock, so racing votes cannot skip it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 
 from orchestrator.domain.access import SYSTEM, Actor
 from orchestrator.domain.airlock import review as rules
@@ -17,7 +17,7 @@ from orchestrator.domain.airlock.model import Decision, Request, RequestFile, Vo
 from orchestrator.domain.airlock.states import State
 from orchestrator.services.airlock.core import AirlockCore, detail_for, verify_quarantined
 from orchestrator.services.airlock.streams import quarantine_key
-from orchestrator.services.airlock.views import DownloadLink, RequestDetail
+from orchestrator.services.airlock.views import RequestDetail
 
 
 class ReviewingMixin(AirlockCore):
@@ -59,6 +59,11 @@ class ReviewingMixin(AirlockCore):
                 limit=limit,
             )
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many requests are in each state (for metrics; no request is loaded)."""
+        with self._read() as repo:
+            return repo.count_by_state()
+
     def votes(self, actor: Actor, request_id: str) -> tuple[Vote, ...]:
         """The votes ``actor`` may see on any version of the request."""
         with self._read() as repo:
@@ -93,8 +98,7 @@ class ReviewingMixin(AirlockCore):
             acknowledged=acknowledged,
             at=self._now(),
         )
-        if rules.decide(request, [*votes, vote]) is State.APPROVED:
-            self._verify_or_record(actor, request)
+        violation: IntegrityError | None = None
         with self._tx() as repo:
             current = self._load(repo, request_id, lock=True)
             votes = repo.votes(current.id)
@@ -104,37 +108,42 @@ class ReviewingMixin(AirlockCore):
                 )
             rules.check_can_review(current, actor, votes)
             rules.check_vote(current, decision, comment, acknowledged)
-            repo.add_vote(current.id, vote)
-            self._audit(
-                repo,
-                actor,
-                "vote_cast",
-                request=current,
-                version=current.version,
-                decision=str(decision),
-                comment=vote.comment,
-                acknowledged=sorted(acknowledged),
-            )
             outcome = rules.decide(current, [*votes, vote])
-            if outcome is None:
-                return current
-            return self._transition(
-                repo,
-                current,
-                outcome,
-                SYSTEM,
-                reviewers=sorted(
-                    v.reviewer for v in [*votes, vote] if v.version == current.version
-                ),
-            )
-
-    def _verify_or_record(self, actor: Actor, request: Request) -> None:
-        try:
-            verify_quarantined(self.store, self.config.quarantine_bucket, request)
-        except IntegrityError as exc:
-            with self._tx() as repo:
-                self._audit(repo, actor, "integrity_violation", request=request, reason=str(exc))
-            raise
+            if outcome is State.APPROVED:
+                # The deciding vote re-hashes under the row lock: a vote racing this
+                # one waits here, so whichever comes last always sees every file.
+                try:
+                    verify_quarantined(self.store, self.config.quarantine_bucket, current)
+                except IntegrityError as exc:
+                    self._audit(
+                        repo, actor, "integrity_violation", request=current, reason=str(exc)
+                    )
+                    violation = exc
+            if violation is None:
+                repo.add_vote(current.id, vote)
+                self._audit(
+                    repo,
+                    actor,
+                    "vote_cast",
+                    request=current,
+                    version=current.version,
+                    decision=str(decision),
+                    comment=vote.comment,
+                    acknowledged=sorted(acknowledged),
+                )
+                if outcome is None:
+                    return current
+                return self._transition(
+                    repo,
+                    current,
+                    outcome,
+                    SYSTEM,
+                    reviewers=sorted(
+                        v.reviewer for v in [*votes, vote] if v.version == current.version
+                    ),
+                )
+        assert violation is not None  # every other path returned inside the transaction
+        raise violation
 
     def _quarantined_file(self, actor: Actor, request: Request, name: str) -> RequestFile:
         rules.check_can_open_quarantined(request, actor)
@@ -155,27 +164,3 @@ class ReviewingMixin(AirlockCore):
         assert found.sha256 is not None
         with self.store.open(self.config.quarantine_bucket, quarantine_key(found.sha256)) as chunks:
             yield chunks
-
-    def quarantine_link(self, actor: Actor, request_id: str, name: str) -> DownloadLink:
-        """A short-lived link for a reviewer to a quarantined file (audited as a file view)."""
-        expiry: timedelta = self.config.download_link_expiry
-        with self._tx() as repo:
-            request = self._load(repo, request_id)
-            found = self._quarantined_file(actor, request, name)
-            assert found.sha256 is not None
-            url = self.store.presigned_get(
-                self.config.quarantine_bucket,
-                quarantine_key(found.sha256),
-                expiry,
-                download_name=name.rsplit("/", 1)[-1],
-            )
-            self._audit(
-                repo,
-                actor,
-                "file_viewed",
-                request=request,
-                name=name,
-                sha256=found.sha256,
-                link=True,
-            )
-        return DownloadLink(url=url, expires_at=self._now() + expiry, sha256=found.sha256)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from orchestrator.domain.airlock.model import Request, Vote
 
@@ -26,13 +26,17 @@ class RequestDetail:
 
 
 @dataclass(frozen=True)
-class DownloadLink:
-    """A short-lived presigned link to one file."""
+class ReleasedDownload:
+    """A released file on its way out: what it should be, and its bytes as they are checked.
 
-    url: str
-    expires_at: datetime
+    ``chunks`` raises (before the last chunk) if the bytes differ from ``sha256`` or
+    the caller's download limit is used up; it records the download once complete.
+    """
+
+    name: str
     sha256: str
-    downloads_left: int | None = None
+    size: int
+    chunks: Iterator[bytes]
 
 
 @dataclass(frozen=True)

@@ -182,9 +182,13 @@ def test_sigkill_during_upload_submission_and_release_loses_and_duplicates_nothi
             == 1
         ), f"{action} recorded more than once"
 
-    link = api.ok("alice", "POST", f"{API}/requests/{request_id}/files/large.txt/download-link")
     fetched = hashlib.sha256()
-    with httpx.stream("GET", link["url"], timeout=600) as response:
+    with httpx.stream(
+        "GET",
+        f"{service.url}{API}/requests/{request_id}/files/large.txt/content",
+        headers={"Authorization": f"Bearer {tokens('alice')}"},
+        timeout=600,
+    ) as response:
         assert response.status_code == 200
         for part in response.iter_bytes(MIB):
             fetched.update(part)

@@ -1,7 +1,7 @@
 """The whole airlock through its CLI and HTTP API with real Keycloak tokens.
 
 A researcher submits from the command line, two reviewers approve, one releases,
-the researcher downloads through the presigned SeaweedFS link, the operator verifies
+the researcher downloads through the airlock (checked against the manifest), the operator verifies
 the audit log; then someone edits an audit row in the database and verification fails.
 """
 

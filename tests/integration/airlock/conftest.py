@@ -53,6 +53,8 @@ def make_config(**changes: Any) -> AirlockConfig:
         "quarantine_bucket": f"airlock-q-{suffix}",
         "release_bucket": f"airlock-r-{suffix}",
         "outbox_bucket_pattern": f"outbox-{suffix}-{{project}}",
+        "audit_bucket": f"airlock-a-{suffix}",
+        "audit_prefix": f"checkpoints-{uuid.uuid4().hex[:12]}/",  # one chain per database
     }
     settings.update(changes)
     return AirlockConfig(**settings)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import tracemalloc
-from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from orchestrator.adapters.storage import ObjectMissing, S3ObjectStore, S3Settings, StorageError
@@ -80,14 +78,6 @@ def test_copy_refuses_bytes_that_changed(store: S3ObjectStore) -> None:
         copy_verified(store, BUCKET, "small/source", BUCKET, "small/copy", expected_sha256="0" * 64)
     assert store.size(BUCKET, "small/copy") is None
     assert store.list_keys(BUCKET, "tmp/") == []
-
-
-def test_presigned_link_serves_the_object_with_its_name(store: S3ObjectStore) -> None:
-    store.put_stream(BUCKET, "small/table", io.BytesIO(b"group,n\n"))
-    url = store.presigned_get(BUCKET, "small/table", timedelta(minutes=1), "table.csv")
-    response = httpx.get(url)
-    assert response.content == b"group,n\n"
-    assert 'filename="table.csv"' in response.headers["content-disposition"]
 
 
 def test_chunk_reader_reassembles_chunks() -> None:

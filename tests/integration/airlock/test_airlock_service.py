@@ -8,10 +8,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 
 from orchestrator.adapters.storage import S3ObjectStore
+from orchestrator.domain.access import Actor
 from orchestrator.domain.airlock.errors import (
     IntegrityError,
     InvalidInput,
@@ -55,10 +55,11 @@ def test_released_bytes_equal_submitted_bytes_and_manifest_is_signed(
     assert [r["reviewer"] for r in manifest["reviewers"]] == ["ravi", "rita"]
     assert manifest["checks"]["ruleset_id"] == "airlock-basic"
     stored = store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/")
-    assert sorted(stored) == sorted(
-        f"genomics/{request.id}/v1/{name}"
-        for name in ("out/table.csv", "notes.md", "release-manifest.json")
-    )
+    assert sorted(stored) == [
+        f"genomics/{request.id}/v1/files/notes.md",
+        f"genomics/{request.id}/v1/files/out/table.csv",
+        f"genomics/{request.id}/v1/release-manifest.json",
+    ]
     with store.open(
         airlock.config.release_bucket, f"genomics/{request.id}/v1/release-manifest.json"
     ) as chunks:
@@ -71,10 +72,13 @@ def test_requester_cannot_review_release_or_open_quarantined_files(
     request = in_review(airlock)
     with pytest.raises(NotPermitted, match="you requested this export, so you cannot review it"):
         airlock.review(ALICE, request.id, Decision.APPROVE)
-    with pytest.raises(NotPermitted, match="cannot download its quarantined files"):
-        airlock.quarantine_link(ALICE, request.id, "table.csv")
-    link = airlock.quarantine_link(RITA, request.id, "table.csv")
-    assert httpx.get(link.url).content == SAFE_TABLE
+    with (
+        pytest.raises(NotPermitted, match="cannot download its quarantined files"),
+        airlock.open_quarantined_file(ALICE, request.id, "table.csv"),
+    ):
+        pass
+    with airlock.open_quarantined_file(RITA, request.id, "table.csv") as chunks:
+        assert b"".join(chunks) == SAFE_TABLE
     request = approved(airlock)
     with pytest.raises(NotPermitted, match="you requested this export, so you cannot release it"):
         airlock.release(ALICE, request.id)
@@ -171,31 +175,74 @@ def test_tampering_after_approval_fails_the_release(
     assert store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/") == []
 
 
-def test_download_links_are_counted_and_limited(airlock: AirlockService) -> None:
+def download(airlock: AirlockService, actor: Actor, request_id: str, name: str) -> bytes:
+    return b"".join(airlock.download_released_file(actor, request_id, name).chunks)
+
+
+def test_only_completed_downloads_count_each_person_against_the_limit(
+    airlock: AirlockService,
+) -> None:
     request = released(airlock)
     limit = airlock.config.max_downloads_per_file
-    for used in range(limit):
-        link = airlock.mint_download_link(BEN, request.id, "table.csv")
-        assert link.downloads_left == limit - used - 1
-    assert httpx.get(link.url).content == SAFE_TABLE
-    with pytest.raises(LimitReached, match="the limit for a released file"):
-        airlock.mint_download_link(ALICE, request.id, "table.csv")
+    assert limit == 5
+    for _ in range(limit):
+        assert download(airlock, BEN, request.id, "table.csv") == SAFE_TABLE
+    with pytest.raises(LimitReached, match=r"you have downloaded table\.csv 5 times"):
+        airlock.download_released_file(BEN, request.id, "table.csv")
+    # an abandoned download is not counted; someone else has their own count
+    started = airlock.download_released_file(ALICE, request.id, "table.csv")
+    started.chunks.close()
+    assert download(airlock, ALICE, request.id, "table.csv") == SAFE_TABLE
+    downloaded = [r for r in airlock.audit_trail(OTTO, request.id) if r.action == "file_downloaded"]
+    assert [(r.actor, r.details["downloads_left"]) for r in downloaded] == [
+        ("ben", 4),
+        ("ben", 3),
+        ("ben", 2),
+        ("ben", 1),
+        ("ben", 0),
+        ("alice", 4),
+    ]
     with pytest.raises(NotPermitted):
-        airlock.mint_download_link(RITA, request.id, "table.csv")
+        airlock.download_released_file(RITA, request.id, "table.csv")
 
 
-def test_revoked_release_removes_files_and_stops_links(
+def test_a_download_whose_bytes_changed_stops_before_the_end_and_is_not_counted(
     airlock: AirlockService, store: S3ObjectStore
 ) -> None:
     request = released(airlock)
-    link = airlock.mint_download_link(ALICE, request.id, "table.csv")
+    key = airlock.get_request(OTTO, request.id).released["table.csv"]
+    store.put_stream(airlock.config.release_bucket, key, io.BytesIO(b"group,n\na,1\n"))
+    received: list[bytes] = []
+    with pytest.raises(IntegrityError, match="no longer matches its reviewed SHA-256"):
+        received.extend(airlock.download_released_file(ALICE, request.id, "table.csv").chunks)
+    assert received == []  # the only chunk was held back
+    actions = [r.action for r in airlock.audit_trail(OTTO, request.id)]
+    assert actions.count("integrity_violation") == 1
+    assert "file_downloaded" not in actions
+
+
+def test_a_file_named_like_the_manifest_is_released_as_reviewed(
+    airlock: AirlockService, store: S3ObjectStore
+) -> None:
+    reviewed = b"# my own notes, reviewed\n"
+    request = released(airlock, {"table.csv": SAFE_TABLE, "release-manifest.json": reviewed})
+    assert download(airlock, ALICE, request.id, "release-manifest.json") == reviewed
+    manifest = airlock.release_manifest(ALICE, request.id)
+    key = f"genomics/{request.id}/v1/release-manifest.json"
+    with store.open(airlock.config.release_bucket, key) as chunks:
+        assert json.loads(b"".join(chunks)) == manifest
+
+
+def test_revoked_release_removes_files_and_stops_downloads(
+    airlock: AirlockService, store: S3ObjectStore
+) -> None:
+    request = released(airlock)
     with pytest.raises(InvalidInput, match="say why"):
         airlock.revoke(OTTO, request.id, "")
     request = airlock.revoke(OTTO, request.id, "contains a small cell after all")
     assert request.state is State.REVOKED
-    assert httpx.get(link.url).status_code == 404
     with pytest.raises(NotPermitted):
-        airlock.mint_download_link(ALICE, request.id, "table.csv")
+        airlock.download_released_file(ALICE, request.id, "table.csv")
     remaining = store.list_keys(airlock.config.release_bucket, f"genomics/{request.id}/")
     assert remaining == [f"genomics/{request.id}/v1/release-manifest.json"]
 
@@ -304,3 +351,12 @@ def test_oversized_outbox_file_fails_the_submission_with_the_reason(
     detail = small.get_request(OTTO, request.id)
     assert "larger than 16 bytes" in (detail.failure_reason or "")
     assert "retry" in detail.actions
+
+
+def test_requests_are_counted_by_state_in_the_database(airlock: AirlockService) -> None:
+    assert airlock.count_by_state() == {}
+    draft(airlock)
+    draft(airlock)
+    in_review(airlock)
+    released(airlock)
+    assert airlock.count_by_state() == {"draft": 2, "in_review": 1, "released": 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,9 @@ from typing import Any
 
 import hvac
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from orchestrator.adapters.database import Database
 from orchestrator.adapters.signing import LocalEd25519Signer, SigningError, TransitSigner
@@ -83,3 +87,15 @@ def test_local_key_is_created_once_and_reloaded(tmp_path: Path) -> None:
     path.write_text("not a key")
     with pytest.raises(SigningError, match="cannot read"):
         LocalEd25519Signer.from_file(path)
+
+
+def test_the_published_transit_key_verifies_a_transit_signature(transit: TransitSigner) -> None:
+    signature = transit.sign(b"checkpoint bytes")
+    version, _, value = signature.value.removeprefix("vault:v").partition(":")
+    published = transit.public_key()
+    assert published.algorithm == "transit-ed25519"
+    public = load_pem_public_key(published.versions[version].encode())
+    assert isinstance(public, Ed25519PublicKey)
+    public.verify(base64.b64decode(value), b"checkpoint bytes")
+    with pytest.raises(InvalidSignature):
+        public.verify(base64.b64decode(value), b"other bytes")

@@ -219,7 +219,8 @@ class AirlockMachine(RuleBasedStateMachine):
         actor = self._resolve(request_id, actor, pick)
         request = self.airlock.get_request(OPERATOR, request_id).request
         try:
-            self.airlock.quarantine_link(actor, request_id, name)
+            with self.airlock.open_quarantined_file(actor, request_id, name) as chunks:
+                b"".join(chunks)
         except AirlockError:
             return
         assert actor.username != request.requester

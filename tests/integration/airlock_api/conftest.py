@@ -23,6 +23,10 @@ from orchestrator.api.settings import AirlockSettings
 from orchestrator.embedded.seaweedfs import REGION
 from tests.doubles.basic_checker import BasicChecker
 
+AUDIT_BUCKET = f"audit-{uuid.uuid4().hex[:12]}"
+"""One audit bucket per test run (a prefix per test): S3 servers such as SeaweedFS give
+every bucket its own volumes."""
+
 ROLES = {
     "projects": {
         "genomics": {
@@ -63,6 +67,7 @@ def settings_values(
         },
         "oidc": {"issuer": keycloak.issuer, "jwks_url": keycloak.jwks_url},
         "signing": {"key_file": str(tmp_path / "signing.pem")},
+        "audit": {"bucket": AUDIT_BUCKET, "prefix": f"checkpoints-{suffix}/"},
         "roles": ROLES,
     }
     values.update(overrides)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -178,24 +179,33 @@ async def test_release_download_limit_revoke_and_notifications(
     await airlock.settle()
     assert (await ok(airlock, "alice", "GET", f"/requests/{request_id}"))["state"] == "released"
 
-    link_path = f"/requests/{request_id}/files/table.csv/download-link"
-    first = await ok(airlock, "alice", "POST", link_path)
-    assert first["remaining"] == 1
-    async with httpx.AsyncClient() as storage:
-        assert (await storage.get(first["url"])).content == TABLE
-    await ok(airlock, "alice", "POST", link_path)
-    exhausted = await call(airlock, "alice", "POST", link_path)
+    # The old attack: one download answer fetched again and again, by anyone holding it.
+    content = f"/requests/{request_id}/files/table.csv/content"
+    first = await call(airlock, "alice", "GET", content)
+    assert first.status_code == 200, first.text
+    assert first.content == TABLE
+    assert first.headers["x-tre-sha256"] == hashlib.sha256(TABLE).hexdigest()
+    leaked = " ".join([first.text, *first.headers.values()])
+    assert "X-Amz-" not in leaked
+    assert airlock.settings.storage.endpoint not in leaked
+    async with airlock.client() as anonymous:
+        assert (await anonymous.get(API + content)).status_code == 401
+    assert (await call(airlock, "alice", "GET", content)).content == TABLE
+    exhausted = await call(airlock, "alice", "GET", content)
     assert exhausted.status_code == 429
-    assert "limit" in exhausted.json()["detail"]
-
-    stolen = await call(airlock, "rita", "POST", link_path)
+    assert "you have downloaded table.csv 2 times" in exhausted.json()["detail"]
+    assert (await call(airlock, "ravi", "GET", content)).content == TABLE  # ravi's own count
+    stolen = await call(airlock, "rita", "GET", content)
     assert stolen.status_code == 403
+    old_link = f"/requests/{request_id}/files/table.csv/download-link"
+    assert (await call(airlock, "alice", "POST", old_link)).status_code in (404, 405)
+    manifest = await ok(airlock, "alice", "GET", f"/requests/{request_id}/manifest")
+    assert [f["name"] for f in manifest["manifest"]["files"]] == ["table.csv"]
 
     await ok(
         airlock, "rita", "POST", f"/requests/{request_id}/revoke", json={"reason": "wrong file"}
     )
-    async with httpx.AsyncClient() as storage:
-        assert (await storage.get(first["url"])).status_code in (403, 404)
+    assert (await call(airlock, "ravi", "GET", content)).status_code == 403
 
     async with airlock.client() as anonymous:
         metrics = (await anonymous.get("/metrics")).text
