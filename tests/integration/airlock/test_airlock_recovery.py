@@ -102,10 +102,10 @@ def test_release_killed_midway_completes_once_on_recover(
     assert airlock.get_request(RITA, request.id).request.state is State.RELEASED
     assert store.list_keys(bucket, TMP_PREFIX) == []
     keys = store.list_keys(bucket, f"genomics/{request.id}/")
-    expected = {f"genomics/{request.id}/v1/{name}" for name in FILES}
+    expected = {f"genomics/{request.id}/v1/files/{name}" for name in FILES}
     assert set(keys) == expected | {f"genomics/{request.id}/v1/release-manifest.json"}
     for name, data in FILES.items():
-        assert store.measure(bucket, f"genomics/{request.id}/v1/{name}").size == len(data)
+        assert store.measure(bucket, f"genomics/{request.id}/v1/files/{name}").size == len(data)
     with airlock.database.session() as session:
         actions = Counter(
             (r.action, r.details.get("name"))
