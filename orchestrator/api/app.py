@@ -48,6 +48,11 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN, which an
+        # enclave cannot reach and the platform must not depend on: they are not served.
+        # The OpenAPI document stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.components = components
     install_error_handlers(app)
