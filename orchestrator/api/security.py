@@ -1,7 +1,8 @@
 """Authentication and the role gate, attached to routes as dependencies.
 
-Each route declares the :class:`Action` it performs with ``Depends(permit(action))``;
-the dependency identifies the caller, finds the project the call is about (from the
+Each route declares the :class:`Action` it performs with ``Depends(permit(action))``
+(browser pages with ``Depends(permit(action, identify=session_principal))``); the
+dependency identifies the caller, finds the project the call is about (from the
 path, the query, or the request being addressed) and asks the one gate,
 :func:`orchestrator.domain.access.check_allowed`. Routes never check roles themselves.
 """
@@ -15,6 +16,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orchestrator.api.components import Components
+from orchestrator.api.web.sessions import SESSION_COOKIE, Session
 from orchestrator.domain.access import Action, Principal, check_allowed
 
 PROJECT_HEADER = "X-TRE-Project"
@@ -53,6 +55,27 @@ async def current_principal(
     )
 
 
+class SignInRequired(Exception):
+    """A browser page was opened without a valid session; the answer is the sign-in page."""
+
+
+def browser_session(request: Request) -> Session | None:
+    """The signed-in person of this browser, or ``None`` (no, altered or expired cookie)."""
+    web = components_of(request).web
+    if web is None:
+        return None
+    return Session.open(web.cookies, request.cookies.get(SESSION_COOKIE))
+
+
+async def session_principal(request: Request) -> Principal:
+    """The principal of a browser session, with roles from the same role source as tokens."""
+    session = browser_session(request)
+    if session is None:
+        raise SignInRequired(request.url.path)
+    grants = await components_of(request).authenticator.roles.grants_for(session.username)
+    return Principal(username=session.username, via="browser", grants=grants)
+
+
 async def _project_of(request: Request) -> str | None:
     params = request.path_params
     if "project" in params:
@@ -63,12 +86,19 @@ async def _project_of(request: Request) -> str | None:
     return project or None
 
 
-def permit(action: Action) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that lets the call through only if the caller may ``action`` here."""
+def permit(
+    action: Action,
+    identify: Callable[..., Awaitable[Principal]] = current_principal,
+) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets the call through only if the caller may ``action`` here.
 
-    async def gate(
-        request: Request, principal: Annotated[Principal, Depends(current_principal)]
-    ) -> Principal:
+    ``identify`` says who is calling: an ``Authorization`` header (the API) or the
+    browser session (the pages); either way the same gate decides.
+    """
+
+    # ``identify`` is local, so it goes in the default: FastAPI could not resolve a
+    # string annotation naming it (this module uses postponed annotations).
+    async def gate(request: Request, principal: Principal = Depends(identify)) -> Principal:  # noqa: B008
         project = await _project_of(request)
         check_allowed(principal, action, project)
         return principal
