@@ -24,6 +24,7 @@ from orchestrator.api.metrics import AirlockMetrics
 from orchestrator.checks.model import Verdict
 from orchestrator.domain.access import Principal, Role
 from orchestrator.domain.airlock.actors import SYSTEM, Actor, ProjectRole
+from orchestrator.domain.airlock.audit import AuditRecord
 from orchestrator.domain.airlock.model import Decision, Direction, Request
 from orchestrator.domain.airlock.states import State
 from orchestrator.domain.notices import Change
@@ -196,6 +197,27 @@ class AirlockCalls:
             project=project,
             states=None if state is None else [state],
         )
+
+    async def history(self, principal: Principal, request_id: str) -> list[AuditRecord]:
+        """The request's audit records (its project's reviewers and operators)."""
+        return await self._run(self.service.audit_trail, actor_of(principal), request_id)
+
+    async def read_quarantined(
+        self, principal: Principal, request_id: str, name: str, limit: int
+    ) -> bytes | None:
+        """A quarantined file's bytes for a reviewer (audited as a view); ``None`` past ``limit``."""
+
+        def read() -> bytes | None:
+            data = bytearray()
+            actor = actor_of(principal)
+            with self.service.open_quarantined_file(actor, request_id, name) as chunks:
+                for chunk in chunks:
+                    data += chunk
+                    if len(data) > limit:
+                        return None
+            return bytes(data)
+
+        return await self._run(read)
 
     async def count_by_state(self) -> dict[str, int]:
         requests = await self._run(self.service.list_requests, SYSTEM, limit=1_000_000)

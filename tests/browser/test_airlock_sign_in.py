@@ -7,39 +7,26 @@ outside 127.0.0.1 is aborted and counted, and none may happen.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from orchestrator.api.web.sessions import SESSION_COOKIE, CookieSigner
-from tests.browser.airlock_pages import AirlockPages, airlock_pages, sign_in
+from tests.browser.airlock_pages import (
+    AirlockPages,
+    airlock_pages,
+    failed_requests,
+    outside_requests,
+    sign_in,
+)
 
-__all__ = ["airlock_pages"]
-
-
-@pytest.fixture
-def outside_requests(page: Page) -> list[str]:
-    """Abort and record every request to anything but 127.0.0.1."""
-    blocked: list[str] = []
-
-    def guard(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    return blocked
+__all__ = ["airlock_pages", "failed_requests", "outside_requests"]
 
 
 def test_a_reviewer_signs_in_through_the_identity_provider(
-    page: Page, airlock_pages: AirlockPages, outside_requests: list[str]
+    page: Page,
+    airlock_pages: AirlockPages,
+    outside_requests: list[str],
+    failed_requests: list[str],
 ) -> None:
-    failed: list[str] = []
-    page.on("requestfailed", lambda request: failed.append(request.url))
-
     sign_in(page, airlock_pages, "rita")
 
     assert page.url == f"{airlock_pages.url}/"
@@ -50,7 +37,7 @@ def test_a_reviewer_signs_in_through_the_identity_provider(
     assert session["sameSite"] == "Lax"
     assert "tre_airlock_sign_in" not in cookies
     assert outside_requests == []
-    assert failed == []
+    assert failed_requests == []
 
 
 def test_pages_forbid_outside_content_and_sniffing(page: Page, airlock_pages: AirlockPages) -> None:
