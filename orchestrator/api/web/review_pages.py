@@ -88,6 +88,16 @@ async def queue(
     )
 
 
+@router.get("/audit")
+async def audit(
+    request: Request,
+    principal: Annotated[Principal, Depends(permit(Action.VERIFY_AUDIT, session_principal))],
+) -> Response:
+    del principal
+    result = await components_of(request).airlock.verify_audit()
+    return page("audit.html", session=_session(request), result=result)
+
+
 @router.get("/requests/{request_id}")
 async def detail(
     request_id: str,
