@@ -16,7 +16,7 @@ from orchestrator.api.components import Components, build_components
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.routes import operations, releases, requests, reviews
 from orchestrator.api.settings import AirlockSettings
-from orchestrator.api.web import pages, review_pages
+from orchestrator.api.web import pages, request_actions, review_pages
 from orchestrator.api.web.headers import SecurityHeaders
 from orchestrator.services.airlock import Checker
 from orchestrator.services.airlock.engine_checker import make_engine_checker
@@ -58,7 +58,15 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
     )
     app.state.components = components
     install_error_handlers(app)
-    for module in (requests, reviews, releases, operations, pages, review_pages):
+    for module in (
+        requests,
+        reviews,
+        releases,
+        operations,
+        pages,
+        review_pages,
+        request_actions,
+    ):
         app.include_router(module.router)
     app.add_middleware(SecurityHeaders)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.airlock_pages import (
     AirlockPages,
@@ -122,3 +122,49 @@ def test_the_requester_gets_no_voting_controls_and_a_forged_vote_is_refused(
     assert opened.status == 403
     page.reload()
     expect(page.locator("#state")).to_have_text("in_review")
+
+
+def _vote(page: Page, decision: str, comment: str = "") -> None:
+    for box in page.locator("#vote input[type=checkbox]").all():
+        box.check()
+    page.get_by_label(decision).check()
+    page.locator("#comment").fill(comment)
+    page.get_by_role("button", name="Record my decision").click()
+
+
+def test_votes_stay_blind_until_all_are_in_and_the_requester_answers_with_a_new_version(
+    page: Page, browser: Browser, airlock_pages: AirlockPages
+) -> None:
+    request_id = submit_request(
+        airlock_pages, "alice", "Counts to fix", {"counts.csv": (TABLE, "Counts.")}
+    )
+    path = f"/requests/{request_id}"
+    sign_in(page, airlock_pages, "rita", path)
+    _vote(page, "Request changes", "Suppress the zero in row 3.")
+    expect(page.locator("#votes")).to_contain_text("rita — request_changes")
+
+    contexts = [browser.new_context(), browser.new_context()]
+    try:
+        rosa, alice = (c.new_page() for c in contexts)
+        sign_in(rosa, airlock_pages, "rosa", path)
+        expect(rosa.locator("#votes-hidden")).to_be_visible()  # rita's vote is not shown yet
+        _vote(rosa, "Approve")
+        expect(rosa.locator("#state")).to_have_text("changes_requested")
+        expect(rosa.locator("#votes")).to_contain_text("Suppress the zero in row 3.")
+
+        sign_in(alice, airlock_pages, "alice", path)
+        expect(alice.locator("#state")).to_have_text("changes_requested")
+        expect(alice.locator("#votes")).to_contain_text("Suppress the zero in row 3.")
+        alice.get_by_role("button", name="Start a new version").click()
+        expect(alice.locator("#version")).to_have_text("2")
+        alice.get_by_role("button", name="Submit for checking and review").click()
+        for _ in range(100):
+            if alice.locator("#state").inner_text() == "in_review":
+                break
+            alice.wait_for_timeout(200)
+            alice.reload()
+        expect(alice.locator("#state")).to_have_text("in_review")
+        expect(alice.get_by_role("button", name="Submit for checking and review")).to_have_count(0)
+    finally:
+        for context in contexts:
+            context.close()
