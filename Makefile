@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV))/bin
 PYTEST_ARGS ?=
 
 .PHONY: help install system venv tools kubernetes images check format generate test test-unit \
-        test-integration test-browser test-e2e up bench clean
+        test-integration test-browser test-e2e up bench clean screenshots
 
 help:
 	@echo "make up     start the embedded enclave on this machine"
@@ -65,6 +65,10 @@ test-browser: install
 
 test-e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+# The airlock's page screenshots in docs/images/airlock, taken by the page-check tests.
+screenshots: install
+	TRE_SCREENSHOTS_DIR=$(abspath docs/images/airlock) $(BIN)/pytest -q tests/browser/test_airlock_every_page.py
 
 up: system venv tools
 	$(BIN)/tre up

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the non-Python tools into the shared cache folder, keyed by version:
-# configurable-http-proxy (npm), the single-user notebook environment (its own venv,
+# configurable-http-proxy and axe-core (npm), the single-user notebook environment (its own venv,
 # built from the system interpreter so unprivileged users can run it) and Keycloak
 # (from Maven Central), and promtool (from Debian's prometheus package). Idempotent.
 set -euo pipefail
@@ -18,6 +18,15 @@ if [ -x "$chp/node_modules/.bin/configurable-http-proxy" ]; then
 else
   log "installing configurable-http-proxy $CHP_VERSION from npm"
   npm install --silent --no-audit --no-fund --prefix "$chp" "configurable-http-proxy@$CHP_VERSION" >/dev/null
+fi
+
+# axe-core: the accessibility checker the browser tests inject into the airlock's pages.
+axe="$cache/axe-core-$AXE_CORE_VERSION"
+if [ -f "$axe/node_modules/axe-core/axe.min.js" ]; then
+  log "axe-core $AXE_CORE_VERSION present"
+else
+  log "installing axe-core $AXE_CORE_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix "$axe" "axe-core@$AXE_CORE_VERSION" >/dev/null
 fi
 
 # Single-user servers run as an unprivileged user, so their environment must sit where

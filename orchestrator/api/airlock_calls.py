@@ -25,6 +25,7 @@ from anyio import CapacityLimiter
 from orchestrator.api.metrics import AirlockMetrics
 from orchestrator.checks.model import Verdict
 from orchestrator.domain.access import SYSTEM, Actor
+from orchestrator.domain.airlock.audit import AuditRecord
 from orchestrator.domain.airlock.model import Decision, Direction, Request
 from orchestrator.domain.airlock.signing import PublicKey
 from orchestrator.domain.airlock.states import State
@@ -205,6 +206,26 @@ class AirlockCalls:
             project=project,
             states=None if state is None else [state],
         )
+
+    async def history(self, actor: Actor, request_id: str) -> list[AuditRecord]:
+        """The request's audit records (its project's reviewers and operators)."""
+        return await self._run(self.service.audit_trail, actor, request_id)
+
+    async def read_quarantined(
+        self, actor: Actor, request_id: str, name: str, limit: int
+    ) -> bytes | None:
+        """A quarantined file's bytes for a reviewer (audited as a view); ``None`` past ``limit``."""
+
+        def read() -> bytes | None:
+            data = bytearray()
+            with self.service.open_quarantined_file(actor, request_id, name) as chunks:
+                for chunk in chunks:
+                    data += chunk
+                    if len(data) > limit:
+                        return None
+            return bytes(data)
+
+        return await self._run(read)
 
     async def count_by_state(self) -> dict[str, int]:
         return await self._run(self.service.count_by_state)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -16,7 +17,10 @@ from orchestrator.api.components import Components, build_components
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.guard import BodyGuard
 from orchestrator.api.routes import operations, releases, requests, reviews
+from orchestrator.api.security import has_session
 from orchestrator.api.settings import AirlockSettings
+from orchestrator.api.web import pages, request_actions, review_pages
+from orchestrator.api.web.headers import SecurityHeaders
 from orchestrator.services.airlock import Checker
 from orchestrator.services.airlock.engine_checker import make_engine_checker
 
@@ -51,6 +55,11 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN, which an
+        # enclave cannot reach and the platform must not depend on: they are not served.
+        # The OpenAPI document stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.components = components
     install_error_handlers(app)
@@ -58,10 +67,20 @@ def build_app(components: Components | None, settings: AirlockSettings | None = 
         app.add_middleware(
             BodyGuard,
             authenticate=components.authenticator.authenticate,
+            has_session=partial(has_session, components),
             max_json_bytes=components.settings.server.max_json_bytes,
         )
-    for module in (requests, reviews, releases, operations):
+    for module in (
+        requests,
+        reviews,
+        releases,
+        operations,
+        pages,
+        review_pages,
+        request_actions,
+    ):
         app.include_router(module.router)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -20,17 +20,36 @@ from orchestrator.adapters.notifiers import (
     addresses_from,
 )
 from orchestrator.adapters.oidc import JwksCache, OidcVerifier
+from orchestrator.adapters.oidc_sign_in import OidcSignIn
 from orchestrator.adapters.project_members import ProjectMembers
 from orchestrator.adapters.signing import LocalEd25519Signer, TransitSigner
 from orchestrator.adapters.storage import S3ObjectStore, S3Settings
 from orchestrator.api.airlock_calls import AirlockCalls
 from orchestrator.api.metrics import AirlockMetrics
-from orchestrator.api.settings import AirlockSettings, RoleSettings, SigningSettings
+from orchestrator.api.settings import AirlockSettings, RoleSettings, SigningSettings, WebSettings
+from orchestrator.api.web.sessions import CookieSigner
 from orchestrator.domain.access import RoleSource
 from orchestrator.domain.airlock.signing import Signer
 from orchestrator.services.airlock import AirlockConfig, AirlockService, Checker
 from orchestrator.services.authentication import Authenticator
 from orchestrator.services.notifying import Announcer
+
+
+@dataclass(frozen=True)
+class WebSignIn:
+    """What the browser pages need: the settings, the provider's sign-in, the cookie signer."""
+
+    settings: WebSettings
+    sign_in: OidcSignIn
+    cookies: CookieSigner
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.settings.public_url}/auth/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.settings.public_url.startswith("https://")
 
 
 @dataclass
@@ -44,6 +63,7 @@ class Components:
     http: httpx.AsyncClient
     database: Database
     members: ProjectMembers | None = None
+    web: WebSignIn | None = None
 
     async def aclose(self) -> None:
         await self.airlock.stop()
@@ -138,10 +158,11 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
     )
     roles, members = _role_source(settings.roles)
     metrics = AirlockMetrics()
+    keys = JwksCache(settings.oidc.keys_url(), http)
     oidc = OidcVerifier(
         issuer=settings.oidc.issuer,
         audience=settings.oidc.audience,
-        keys=JwksCache(settings.oidc.keys_url(), http),
+        keys=keys,
         username_claim=settings.oidc.username_claim,
     )
     return Components(
@@ -159,4 +180,23 @@ def build_components(settings: AirlockSettings, checker: Checker) -> Components:
         http=http,
         database=database,
         members=members,
+        web=None if settings.web is None else _web(settings, keys, http),
+    )
+
+
+def _web(settings: AirlockSettings, keys: JwksCache, http: httpx.AsyncClient) -> WebSignIn:
+    assert settings.web is not None
+    web = settings.web
+    secret = web.client_secret.get_secret_value() if web.client_secret else None
+    return WebSignIn(
+        settings=web,
+        sign_in=OidcSignIn(
+            issuer=settings.oidc.issuer,
+            client_id=web.client_id,
+            client_secret=secret,
+            keys=keys,
+            http=http,
+            username_claim=settings.oidc.username_claim,
+        ),
+        cookies=CookieSigner(web.session_secret.get_secret_value().encode()),
     )

@@ -8,6 +8,11 @@ the headers first (401 without reading a byte), then, except for streamed file
 uploads, reads at most ``max_json_bytes`` (413 beyond) and hands that body on. The
 actor it found is kept in the request state, so the route's own authentication
 does not repeat the work.
+
+The browser pages (every path outside ``/api/``) post forms with a session cookie
+instead of an ``Authorization`` header: for them the guard asks only that the cookie
+is a valid session before reading the bounded body; the page's own gate then checks
+the roles and the CSRF token. A session never authenticates an API call.
 """
 
 from __future__ import annotations
@@ -28,14 +33,24 @@ UPLOAD_PATH = re.compile(r"^/api/v1/requests/[^/]+/files/.+$")
 ACTOR_STATE = "actor"
 
 Authenticate = Callable[[str | None, str | None], Awaitable[Actor]]
+HasSession = Callable[[Headers], bool]
+API_PREFIX = "/api/"
 
 
 class BodyGuard:
     """ASGI middleware: authenticate before any body is read; cap JSON bodies."""
 
-    def __init__(self, app: ASGIApp, *, authenticate: Authenticate, max_json_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authenticate: Authenticate,
+        has_session: HasSession,
+        max_json_bytes: int,
+    ) -> None:
         self.app = app
         self.authenticate = authenticate
+        self.has_session = has_session
         self.max_json_bytes = max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -43,14 +58,20 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        try:
-            actor = await self.authenticate(
-                headers.get("authorization"), headers.get(PROJECT_HEADER)
-            )
-        except AuthenticationFailed as exc:
-            await _refuse(scope, receive, send, 401, str(exc), "not_authenticated")
-            return
-        scope.setdefault("state", {})[ACTOR_STATE] = actor
+        if not scope["path"].startswith(API_PREFIX):
+            if not self.has_session(headers):
+                detail = "sign in first: this form needs a signed-in browser session"
+                await _refuse(scope, receive, send, 401, detail, "not_authenticated")
+                return
+        else:
+            try:
+                actor = await self.authenticate(
+                    headers.get("authorization"), headers.get(PROJECT_HEADER)
+                )
+            except AuthenticationFailed as exc:
+                await _refuse(scope, receive, send, 401, str(exc), "not_authenticated")
+                return
+            scope.setdefault("state", {})[ACTOR_STATE] = actor
         if scope["method"] == "PUT" and UPLOAD_PATH.match(scope["path"]):
             await self.app(scope, receive, send)
             return

@@ -1,7 +1,8 @@
 """Authentication and the role gate, attached to routes as dependencies.
 
-Each route declares the :class:`Action` it performs with ``Depends(permit(action))``;
-the dependency identifies the caller, finds the project the call is about (from the
+Each route declares the :class:`Action` it performs with ``Depends(permit(action))``
+(browser pages with ``Depends(permit(action, identify=session_actor))``); the
+dependency identifies the caller, finds the project the call is about (from the
 path, the query, or the request being addressed) and asks the one gate,
 :func:`orchestrator.domain.access.check_allowed`. Routes never check roles themselves.
 """
@@ -13,10 +14,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 
 from orchestrator.api.components import Components
 from orchestrator.api.guard import ACTOR_STATE, PROJECT_HEADER
-from orchestrator.domain.access import Action, Actor, check_allowed
+from orchestrator.api.web.sessions import SESSION_COOKIE, Session
+from orchestrator.domain.access import Action, Actor, actor_for, check_allowed
 
 
 def components_of(request: Request) -> Components:
@@ -55,6 +59,35 @@ async def current_actor(
     )
 
 
+class SignInRequired(Exception):
+    """A browser page was opened without a valid session; the answer is the sign-in page."""
+
+
+def has_session(components: Components, headers: Headers) -> bool:
+    """Whether the headers carry a valid, unexpired browser session cookie."""
+    if components.web is None:
+        return False
+    cookies = cookie_parser(headers.get("cookie", ""))
+    return Session.open(components.web.cookies, cookies.get(SESSION_COOKIE)) is not None
+
+
+def browser_session(request: Request) -> Session | None:
+    """The signed-in person of this browser, or ``None`` (no, altered or expired cookie)."""
+    web = components_of(request).web
+    if web is None:
+        return None
+    return Session.open(web.cookies, request.cookies.get(SESSION_COOKIE))
+
+
+async def session_actor(request: Request) -> Actor:
+    """The person of a browser session, with roles from the same role source as tokens."""
+    session = browser_session(request)
+    if session is None:
+        raise SignInRequired(request.url.path)
+    grants = await components_of(request).authenticator.roles.grants_for(session.username)
+    return actor_for(session.username, "browser", grants)
+
+
 async def _project_of(request: Request) -> str | None:
     params = request.path_params
     if "project" in params:
@@ -65,10 +98,19 @@ async def _project_of(request: Request) -> str | None:
     return project or None
 
 
-def permit(action: Action) -> Callable[..., Awaitable[Actor]]:
-    """A dependency that lets the call through only if the caller may ``action`` here."""
+def permit(
+    action: Action,
+    identify: Callable[..., Awaitable[Actor]] = current_actor,
+) -> Callable[..., Awaitable[Actor]]:
+    """A dependency that lets the call through only if the caller may ``action`` here.
 
-    async def gate(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    ``identify`` says who is calling: an ``Authorization`` header (the API) or the
+    browser session (the pages); either way the same gate decides.
+    """
+
+    # ``identify`` is local, so it goes in the default: FastAPI could not resolve a
+    # string annotation naming it (this module uses postponed annotations).
+    async def gate(request: Request, actor: Actor = Depends(identify)) -> Actor:  # noqa: B008
         project = await _project_of(request)
         check_allowed(actor, action, project)
         return actor

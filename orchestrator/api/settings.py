@@ -90,6 +90,28 @@ class ProjectRoles(Section):
     """Usernames holding the ``project_admin`` role: the researcher's actions on the project's requests."""
 
 
+class WebSettings(Section):
+    public_url: str
+    """Address people's browsers use to reach the airlock, e.g. ``https://airlock.example.org``; the identity provider sends them back to ``<public_url>/auth/callback``. Session cookies are marked ``Secure`` when it is ``https``."""
+    session_secret: SecretStr = Field(min_length=32)
+    """Key that signs session cookies (at least 32 characters, random). Changing it signs everyone out."""
+    client_id: str = "tre-airlock-web"
+    """OIDC client of the browser pages at the identity provider (authorization-code flow with PKCE; its redirect URI is ``<public_url>/auth/callback``)."""
+    client_secret: SecretStr | None = None
+    """Secret of that client, if the identity provider registers it as confidential."""
+    session_hours: int = Field(default=8, ge=1, le=24)
+    """How long a browser session lasts before the person signs in again."""
+
+    @model_validator(mode="after")
+    def _plain_url(self) -> WebSettings:
+        if not self.public_url.startswith(("http://", "https://")) or self.public_url.endswith("/"):
+            raise ValueError(
+                "web.public_url must be an http(s) address without a trailing slash, "
+                "e.g. https://airlock.example.org"
+            )
+        return self
+
+
 class RoleSettings(Section):
     members_from: Literal["settings", "kubernetes"] = "settings"
     """Where project roles come from: ``settings`` (``projects`` below) or ``kubernetes`` (each ResearchProject's member list, read and watched through the Kubernetes API; ``projects`` must then be empty)."""
@@ -247,3 +269,5 @@ class AirlockSettings(BaseSettings):
     """Who is told about changes, and how."""
     signing: SigningSettings
     """The key that signs release manifests and audit checkpoints."""
+    web: WebSettings | None = None
+    """Browser pages and sign-in through the identity provider; without this section only the API is served."""

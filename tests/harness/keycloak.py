@@ -3,7 +3,8 @@
 Started lazily (only when a test asks for it) because a cold start takes tens of seconds.
 Users: alice, ben (researchers), rita, ravi, rosa (reviewers), otto (operator); each
 password is ``password-<username>``. Clients: ``tre-cli`` (public; password grant and the
-device sign-in of ``tre login``) and
+device sign-in of ``tre login``), ``tre-airlock-web`` (public, authorization code with
+PKCE S256 required: the airlock's browser pages) and
 ``jupyterhub`` (confidential, secret ``JUPYTERHUB_CLIENT_SECRET``). Tokens carry a
 ``groups`` claim, realm roles in ``realm_access.roles`` and the audience ``tre-airlock``.
 Passwords are hashed with cheap settings (PBKDF2, 1000 rounds): a test realm only, where

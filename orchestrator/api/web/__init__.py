@@ -1,0 +1,1 @@
+"""The airlock's browser pages: sign-in, sessions and server-rendered HTML."""
