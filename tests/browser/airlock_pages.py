@@ -24,6 +24,7 @@ from playwright.sync_api import Page, Route, expect
 
 from orchestrator.api.app import create_app
 from orchestrator.embedded.processes import free_port
+from tests.harness.clamav import make_signature_database
 from tests.integration.airlock_api.conftest import make_settings
 
 SESSION_SECRET = "test-session-secret-0123456789abcdef"
@@ -88,6 +89,7 @@ def airlock_pages(keycloak: Any, s3: Any, tmp_path: Path) -> Iterator[AirlockPag
         keycloak=keycloak,
         tmp_path=tmp_path,
         web={"public_url": url, "session_secret": SESSION_SECRET},
+        checks={"clamav_database": str(make_signature_database(tmp_path / "clamav-db"))},
     )
     with serve(create_app(settings), port):  # the configured export-check engine
         yield AirlockPages(url=url, keycloak=keycloak)
