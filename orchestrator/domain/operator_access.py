@@ -7,6 +7,15 @@ needs (its peering objects, CRDs to discover, events to post) and the hub Role's
 ``helm/tre-orchestrator/files/operator-clusterrole-rules.yaml`` by ``tre dev generate``,
 so the permissions granted are exactly the ones the code uses. The kopf peering CRD the
 operator's leader election relies on is rendered here too.
+
+RBAC cannot say "only namespaces with this label", so a ValidatingAdmissionPolicy does
+(:func:`admission_policy_spec`, rendered to ``files/operator-admission-policy.yaml`` and
+bound to the operator's ServiceAccount by the chart): with the operator's own token,
+the API server refuses to create, change or delete a namespace that is not labelled
+``app.kubernetes.io/managed-by=tre-orchestrator`` (before and after the change, so no
+namespace can be taken over by labelling it), to write any namespaced object the
+operator manages outside such a namespace (a pod in ``kube-system`` running as one of
+its controllers, say), and to create a ServiceAccount token Secret anywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from orchestrator.domain.projects import naming
 from orchestrator.domain.projects.desired import managed_kinds
 from orchestrator.domain.projects.manifests.access import HUB_ROLE_RULES, MANAGE
 from orchestrator.domain.projects.spec import API_GROUP, PLURAL
@@ -82,6 +92,109 @@ def _rule(group: str, resources: list[str], verbs: tuple[str, ...]) -> dict[str,
     return {"apiGroups": [group], "resources": list(resources), "verbs": list(verbs)}
 
 
+WRITES = ("CREATE", "UPDATE", "DELETE")
+TOKEN_SECRET_TYPE = "kubernetes.io/service-account-token"
+
+
+def _managed(subject: str) -> str:
+    """CEL: ``subject`` (an object or null) carries the controller's managed-by label."""
+    label = naming.MANAGED_BY_LABEL
+    return (
+        f"{subject} != null && has({subject}.metadata.labels) && "
+        f"'{label}' in {subject}.metadata.labels && "
+        f"{subject}.metadata.labels['{label}'] == '{naming.MANAGED_BY}'"
+    )
+
+
+def _written_resources() -> list[dict[str, Any]]:
+    """What the operator may write (every rule with ``create``), as admission resource rules."""
+    rules = []
+    for rule in operator_rules():
+        if "create" not in rule["verbs"] or rule["resources"] == ["events"]:
+            continue
+        group = rule["apiGroups"][0]
+        if group in (API_GROUP, PEERING_GROUP):
+            continue
+        rules.append(
+            {
+                "apiGroups": [group],
+                "apiVersions": ["v1"],
+                "operations": list(WRITES),
+                "resources": list(rule["resources"]),
+            }
+        )
+    return rules
+
+
+def admission_policy_spec() -> dict[str, Any]:
+    """The ValidatingAdmissionPolicy's spec, without the ``matchConditions`` that pick the
+    operator's requests (the chart names its ServiceAccount there)."""
+    label = f"{naming.MANAGED_BY_LABEL}={naming.MANAGED_BY}"
+    return {
+        "failurePolicy": "Fail",
+        "matchConstraints": {"resourceRules": _written_resources()},
+        "variables": [
+            {"name": "isNamespace", "expression": "request.resource.resource == 'namespaces'"},
+            {"name": "oldManaged", "expression": _managed("oldObject")},
+            {"name": "newManaged", "expression": _managed("object")},
+            {"name": "inManagedNamespace", "expression": _managed("namespaceObject")},
+        ],
+        "validations": [
+            {
+                "expression": "!variables.isNamespace || "
+                "((request.operation == 'CREATE' || variables.oldManaged) && "
+                "(request.operation == 'DELETE' || variables.newManaged))",
+                "message": f"the operator may only create, change or delete namespaces "
+                f"labelled {label}",
+                "reason": "Forbidden",
+            },
+            {
+                "expression": "variables.isNamespace || variables.inManagedNamespace",
+                "message": f"the operator may only write objects in namespaces labelled {label}",
+                "reason": "Forbidden",
+            },
+            {
+                "expression": "request.resource.resource != 'secrets' || object == null || "
+                f"!has(object.type) || object.type != '{TOKEN_SECRET_TYPE}'",
+                "message": "the operator may not create ServiceAccount token Secrets",
+                "reason": "Forbidden",
+            },
+        ],
+    }
+
+
+def service_account_user(namespace: str, name: str) -> str:
+    """The user name a ServiceAccount's tokens authenticate as."""
+    return f"system:serviceaccount:{namespace}:{name}"
+
+
+def make_admission_policy(name: str, user: str) -> list[dict[str, Any]]:
+    """The policy limiting ``user`` (the operator's ServiceAccount) and its binding, as the
+    chart renders them."""
+    return [
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": name},
+            "spec": {
+                "matchConditions": [
+                    {
+                        "name": "the-operator",
+                        "expression": f"request.userInfo.username == '{user}'",
+                    }
+                ],
+                **admission_policy_spec(),
+            },
+        },
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": name},
+            "spec": {"policyName": name, "validationActions": ["Deny"]},
+        },
+    ]
+
+
 class _NoAliases(yaml.SafeDumper):
     """Writes repeated lists out in full: the file is read by people and by Helm."""
 
@@ -99,6 +212,15 @@ def render_operator_rules() -> str:
         "# Generated by `tre dev generate` from orchestrator/domain/operator_access.py.\n"
         "# The operator's ClusterRole rules; the chart includes this file verbatim.\n"
         + _dump(operator_rules())
+    )
+
+
+def render_admission_policy() -> str:
+    """``files/operator-admission-policy.yaml``."""
+    return (
+        "# Generated by `tre dev generate` from orchestrator/domain/operator_access.py.\n"
+        "# The spec of the operator's ValidatingAdmissionPolicy; the chart adds the\n"
+        "# matchConditions naming its ServiceAccount.\n" + _dump(admission_policy_spec())
     )
 
 

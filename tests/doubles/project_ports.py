@@ -28,6 +28,8 @@ PLATFORM = Platform(
     airlock_port=8900,
     airlock_url="http://tre-airlock.tre-system.svc:8900",
     hub_image="quay.io/jupyterhub/k8s-hub:4.2.0",
+    allowed_registries=("quay.io/jupyter", "ghcr.io/tre-orchestrator"),
+    platform_buckets=("tre-airlock-quarantine", "tre-airlock-release", "tre-archive"),
     proxy_image="quay.io/jupyterhub/configurable-http-proxy:4.6.3",
 )
 
@@ -83,7 +85,7 @@ class MemoryCluster:
         return True
 
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
-        labels = dict(pair.split("=", 1) for pair in label_selector.split(","))
+        labels = dict(pair.split("=", 1) for pair in label_selector.split(",") if pair)
         return [
             key[2]
             for key, obj in self.objects.items()

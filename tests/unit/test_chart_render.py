@@ -12,6 +12,7 @@ import yaml
 from kubernetes_validate import utils as kv_utils
 
 import orchestrator
+from orchestrator.domain.operator_access import make_admission_policy
 from orchestrator.embedded.paths import pinned_versions
 from tests.unit.helm_chart import (
     CHART,
@@ -319,3 +320,14 @@ def test_airlock_roles_reach_the_service_in_its_own_vocabulary() -> None:
             "project_admins": ["rosa"],
         }
     }
+
+
+def test_the_operator_admission_policy_is_the_generated_one_bound_to_its_account() -> None:
+    manifests = render(SCENARIOS["minimal"])
+    policy = one(manifests, "ValidatingAdmissionPolicy", "tre-operator")
+    binding = one(manifests, "ValidatingAdmissionPolicyBinding", "tre-operator")
+    expected = make_admission_policy(
+        "tre-operator", "system:serviceaccount:tre-system:tre-operator"
+    )
+    assert policy["spec"] == expected[0]["spec"]
+    assert binding["spec"] == {"policyName": "tre-operator", "validationActions": ["Deny"]}

@@ -6,6 +6,7 @@ import yaml
 
 from orchestrator.domain.operator_access import (
     PLURALS,
+    admission_policy_spec,
     operator_rules,
     render_operator_rules,
     render_peering_crd,
@@ -60,3 +61,20 @@ def test_the_rendered_files_are_plain_yaml_without_aliases() -> None:
     assert (
         yaml.safe_load(render_peering_crd())["metadata"]["name"] == "clusterkopfpeerings.kopf.dev"
     )
+
+
+def test_the_admission_policy_covers_every_kind_the_operator_may_write() -> None:
+    covered = {
+        (group, resource)
+        for rule in admission_policy_spec()["matchConstraints"]["resourceRules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    for rule in operator_rules():
+        if "create" in rule["verbs"] and rule["resources"] != ["events"]:
+            for group in rule["apiGroups"]:
+                if group in ("research.tre-orchestrator.io", "kopf.dev"):
+                    continue
+                for resource in rule["resources"]:
+                    assert (group, resource) in covered, (group, resource)
+    assert {("", "namespaces"), ("", "secrets"), ("", "pods"), ("", "serviceaccounts")} <= covered

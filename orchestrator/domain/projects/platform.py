@@ -36,6 +36,12 @@ class Platform:
     """Image of the per-project JupyterHub, with KubeSpawner (``TRE_OPERATOR_HUB_IMAGE``)."""
     proxy_image: str
     """Image of configurable-http-proxy (``TRE_OPERATOR_PROXY_IMAGE``)."""
+    allowed_registries: tuple[str, ...] = ()
+    """Registries (hosts or host/path prefixes) project images may come from; none when
+    empty (``TRE_OPERATOR_ALLOWED_REGISTRIES``)."""
+    platform_buckets: tuple[str, ...] = ()
+    """The platform's own buckets, which no dataset may name (``TRE_OPERATOR_PLATFORM_BUCKETS``
+    and the archive)."""
     dns_namespace: str = "kube-system"
     """Namespace of the cluster resolver, the only DNS workspaces may use."""
     dns_selector: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import yaml
 
+from orchestrator.domain.operator_access import make_admission_policy, service_account_user
 from orchestrator.embedded.paths import REPO_ROOT
 from orchestrator.embedded.processes import ManagedProcess, free_port, tail
 from tests.harness.kubernetes import Kube
@@ -85,7 +86,8 @@ def install_crds(kube: Kube) -> None:
 
 
 def grant_operator_rights(kube: Kube, namespace: str, name: str) -> None:
-    """The chart's ServiceAccount, ClusterRole and both ClusterRoleBindings."""
+    """The chart's ServiceAccount, ClusterRole, both ClusterRoleBindings and the
+    ValidatingAdmissionPolicy that keeps the operator to project namespaces."""
     rules = yaml.safe_load((CHART / "files" / "operator-clusterrole-rules.yaml").read_text())
     _create(
         kube,
@@ -113,6 +115,11 @@ def grant_operator_rights(kube: Kube, namespace: str, name: str) -> None:
                 "subjects": [subject],
             },
         )  # fmt: skip
+    user = service_account_user(namespace, OPERATOR_ACCOUNT)
+    policy, binding = make_admission_policy(name, user)
+    admission = "/apis/admissionregistration.k8s.io/v1"
+    _create(kube, f"{admission}/validatingadmissionpolicies", policy)
+    _create(kube, f"{admission}/validatingadmissionpolicybindings", binding)
 
 
 def prepare_cluster(kube: Kube, scratch: Path) -> ControllerCluster:
@@ -219,6 +226,8 @@ class OperatorFactory:
             "TRE_OPERATOR_AIRLOCK_URL": f"http://tre-airlock.{self.cluster.namespace}.svc:8900",
             "TRE_OPERATOR_HUB_IMAGE": "quay.io/jupyterhub/k8s-hub:4.2.0",
             "TRE_OPERATOR_PROXY_IMAGE": "quay.io/jupyterhub/configurable-http-proxy:4.6.3",
+            "TRE_OPERATOR_ALLOWED_REGISTRIES": '["quay.io/jupyter"]',
+            "TRE_OPERATOR_PLATFORM_BUCKETS": '["tre-airlock-quarantine", "tre-airlock-release"]',
             # The operator finds the cluster through --kubeconfig only.
             "KUBECONFIG": "/nonexistent",
         }
