@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -343,6 +344,40 @@ class KubernetesObjects:
         except _ERRORS as exc:
             raise translate_api_error(exc, "update the status of", what) from exc
         self.writes += 1
+
+    def wait_for_access(self, namespace: str, timeout: float = 10.0) -> None:
+        """Return once our credentials may write Secrets in ``namespace`` (a RoleBinding
+        just made there takes effect when the API server's authorizer has seen it)."""
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {
+                "resourceAttributes": {
+                    "namespace": namespace,
+                    "verb": "create",
+                    "resource": "secrets",
+                }
+            },
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                answer = self._call(
+                    "POST",
+                    "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                    body=review,
+                )
+            except _ERRORS as exc:
+                raise translate_api_error(exc, "review", f"our access to {namespace}") from exc
+            if (answer.get("status") or {}).get("allowed"):
+                return
+            if time.monotonic() > deadline:
+                raise KubernetesForbidden(
+                    f"not allowed to write in namespace {namespace} {timeout:.0f} s after "
+                    "binding our project role there: is the operator's project ClusterRole "
+                    "installed (TRE_OPERATOR_PROJECT_ROLE)?"
+                )
+            time.sleep(0.05)
 
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
         """Names of the objects of ``kind`` matching ``label_selector`` (empty: all), sorted."""

@@ -20,6 +20,7 @@ from orchestrator.domain.operator_access import (
     render_admission_policy,
     render_operator_rules,
     render_peering_crd,
+    render_project_rules,
 )
 from orchestrator.domain.projects.crd import render_crd
 from orchestrator.domain.projects.reference import render_reference as render_project_reference
@@ -79,6 +80,7 @@ ARTEFACTS: list[Artefact] = [
     Artefact("docs/reference/configuration.md", _airlock_configuration),
     Artefact("docs/reference/operator-configuration.md", _operator_configuration),
     Artefact("helm/tre-orchestrator/files/operator-clusterrole-rules.yaml", render_operator_rules),
+    Artefact("helm/tre-orchestrator/files/operator-project-rules.yaml", render_project_rules),
     Artefact("helm/tre-orchestrator/files/operator-admission-policy.yaml", render_admission_policy),
     Artefact("helm/tre-orchestrator/crds/kopf-peerings.yaml", render_peering_crd),
     Artefact("helm/tre-orchestrator/crds/researchprojects.yaml", render_crd),

@@ -80,6 +80,14 @@ class OperatorSettings(BaseSettings):
     """Image of the per-project JupyterHub (with KubeSpawner)."""
     proxy_image: str
     """Image of configurable-http-proxy, in front of each project's hub."""
+    namespace: str
+    """Namespace of the controller's own ServiceAccount (the release's namespace)."""
+    service_account: str
+    """The controller's own ServiceAccount: each project namespace gets a RoleBinding
+    granting it ``project_role`` there."""
+    project_role: str
+    """The ClusterRole with the controller's rights inside a project namespace, bound in
+    each one; the controller holds no rights on namespaced objects anywhere else."""
     allowed_registries: tuple[str, ...]
     """Registries project images may come from, as a JSON list of registry hosts or
     host/path prefixes (``["quay.io/jupyter", "ghcr.io/my-org"]``); a project naming any
@@ -156,5 +164,8 @@ def make_platform(settings: OperatorSettings) -> Platform:
         hub_image=settings.hub_image,
         proxy_image=settings.proxy_image,
         allowed_registries=settings.allowed_registries,
+        operator_namespace=settings.namespace,
+        operator_service_account=settings.service_account,
+        operator_project_role=settings.project_role,
         platform_buckets=(*settings.platform_buckets, ARCHIVE_BUCKET),
     )

@@ -30,6 +30,9 @@ PLATFORM = Platform(
     hub_image="quay.io/jupyterhub/k8s-hub:4.2.0",
     allowed_registries=("quay.io/jupyter", "ghcr.io/tre-orchestrator"),
     platform_buckets=("tre-airlock-quarantine", "tre-airlock-release", "tre-archive"),
+    operator_namespace="tre-system",
+    operator_service_account="tre-operator",
+    operator_project_role="tre-operator-project",
     proxy_image="quay.io/jupyterhub/configurable-http-proxy:4.6.3",
 )
 
@@ -83,6 +86,9 @@ class MemoryCluster:
             for key in [k for k in self.objects if k[1] == name]:
                 del self.objects[key]
         return True
+
+    def wait_for_access(self, namespace: str, timeout: float = 10.0) -> None:
+        """Rights take effect at once here."""
 
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
         labels = dict(pair.split("=", 1) for pair in label_selector.split(",") if pair)

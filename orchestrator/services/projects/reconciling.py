@@ -36,6 +36,7 @@ from orchestrator.domain.projects.conditions import (
 )
 from orchestrator.domain.projects.desired import desired_objects
 from orchestrator.domain.projects.enclave import Enclave
+from orchestrator.domain.projects.manifests.access import OPERATOR_BINDING
 from orchestrator.domain.projects.manifests.hub import make_hub_secret
 from orchestrator.domain.projects.spec import InvalidProjectSpec, ProjectSpec, parse_project
 from orchestrator.domain.projects.storage import make_project_storage_policy
@@ -238,11 +239,14 @@ def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
         desired = desired_objects(
             enclave.spec, enclave.project, enclave.platform, suspended=enclave.suspended
         )
-        restored = [
-            _describe(manifest)
-            for manifest in desired
-            if run.wrote(_changed(objects.apply(manifest)), _describe(manifest))
-        ]
+        restored = []
+        for manifest in desired:
+            outcome = objects.apply(manifest)
+            if run.wrote(_changed(outcome), _describe(manifest)):
+                restored.append(_describe(manifest))
+            if outcome == "created" and _describe(manifest) == f"RoleBinding/{OPERATOR_BINDING}":
+                # Our rights in the namespace come from this binding: wait until they hold.
+                objects.wait_for_access(namespace)
         if objects.get("Secret", naming.HUB_SECRET, namespace) is None:
             run.wrote(
                 _changed(objects.apply(make_hub_secret(enclave, secrets.token_hex(32)))),

@@ -14,7 +14,12 @@ from uuid import uuid4
 import pytest
 
 from orchestrator.domain.projects import naming
-from tests.integration.controller.platform import OPERATOR_ACCOUNT, ControllerCluster
+from tests.integration.controller.platform import (
+    OPERATOR_ACCOUNT,
+    ControllerCluster,
+    project_role_name,
+)
+from tests.integration.controller.projects import Projects
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
@@ -44,6 +49,25 @@ def _refused(response: Any) -> str:
     return str(response.json()["message"])
 
 
+def test_the_operator_token_cannot_read_secrets_outside_project_namespaces(
+    controller_cluster: ControllerCluster, operator_http: Any, unrelated_namespace: str
+) -> None:
+    with controller_cluster.kube.http() as admin:
+        made = admin.post(
+            f"/api/v1/namespaces/{unrelated_namespace}/secrets",
+            json={"metadata": {"name": "database"}, "stringData": {"password": "hunter2"}},
+        )
+        assert made.status_code == 201, made.text
+
+    read = operator_http.get(f"/api/v1/namespaces/{unrelated_namespace}/secrets/database")
+    listed = operator_http.get("/api/v1/secrets")
+    system = operator_http.get("/api/v1/namespaces/kube-system/serviceaccounts")
+
+    for response in (read, listed, system):
+        assert response.status_code == 403, response.text
+        assert "cannot" in response.json()["message"]
+
+
 def test_the_operator_token_cannot_mint_a_token_secret_for_a_system_account(
     operator_http: Any,
 ) -> None:
@@ -60,11 +84,9 @@ def test_the_operator_token_cannot_mint_a_token_secret_for_a_system_account(
         },
     )
 
-    message = _refused(response)
-    # Refused twice over: kube-system is not a project's, and token Secrets are never allowed.
-    assert (
-        "the operator may only write objects in namespaces labelled" in message
-        or "the operator may not create ServiceAccount token Secrets" in message
+    # RBAC refuses first: the operator holds no rights on Secrets outside project namespaces.
+    assert 'cannot create resource "secrets" in API group "" in the namespace "kube-system"' in (
+        _refused(response)
     )
 
 
@@ -75,7 +97,39 @@ def test_the_operator_token_cannot_mint_a_token_secret_in_a_project_namespace_ei
     project_namespace = kube.create_namespace(
         f"tre-attack-{uuid4().hex[:6]}", labels=naming.project_labels("attack")
     )
+    # The rights the operator gives itself in each project namespace.
+    with kube.http() as admin:
+        bound = admin.post(
+            f"/apis/rbac.authorization.k8s.io/v1/namespaces/{project_namespace}/rolebindings",
+            json={
+                "metadata": {"name": "tre-orchestrator"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": project_role_name(controller_cluster.operator_role),
+                },
+                "subjects": [
+                    {
+                        "kind": "ServiceAccount",
+                        "name": OPERATOR_ACCOUNT,
+                        "namespace": controller_cluster.namespace,
+                    }
+                ],
+            },
+        )
+        assert bound.status_code == 201, bound.text
     try:
+
+        def ordinary() -> bool:
+            # The binding takes effect once the authorizer has seen it.
+            made = operator_http.post(
+                f"/api/v1/namespaces/{project_namespace}/secrets",
+                json={"metadata": {"name": "ordinary"}, "stringData": {"k": "v"}},
+            )
+            return bool(made.status_code == 201)
+
+        Projects.wait_for(ordinary, "an ordinary Secret to be allowed", timeout=10)
+
         response = operator_http.post(
             f"/api/v1/namespaces/{project_namespace}/secrets",
             json={
@@ -89,11 +143,6 @@ def test_the_operator_token_cannot_mint_a_token_secret_in_a_project_namespace_ei
         assert _refused(response).endswith(
             "the operator may not create ServiceAccount token Secrets"
         )
-        allowed = operator_http.post(
-            f"/api/v1/namespaces/{project_namespace}/secrets",
-            json={"metadata": {"name": "ordinary"}, "stringData": {"k": "v"}},
-        )
-        assert allowed.status_code == 201, allowed.text
     finally:
         kube.delete_namespace(project_namespace)
 
@@ -112,7 +161,10 @@ def test_the_operator_token_cannot_start_a_pod_outside_project_namespaces(
                 },
             },
         )
-        assert "the operator may only write objects in namespaces labelled" in _refused(response)
+        assert (
+            f'cannot create resource "pods" in API group "" in the namespace "{namespace}"'
+            in _refused(response)
+        )
 
 
 def test_the_operator_token_cannot_touch_an_unlabelled_namespace(
@@ -164,3 +216,30 @@ def test_the_operator_token_cannot_widen_its_own_cluster_role(
     )
 
     assert widened.status_code == 403, widened.text
+
+
+def test_the_operator_token_cannot_grant_itself_its_project_rights_outside_project_namespaces(
+    controller_cluster: ControllerCluster, operator_http: Any, unrelated_namespace: str
+) -> None:
+    """It may create RoleBindings (its own, in each new project namespace) and bind its
+    project role: the admission policy keeps both to project namespaces."""
+    for namespace in ("kube-system", unrelated_namespace):
+        response = operator_http.post(
+            f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings",
+            json={
+                "metadata": {"name": "tre-orchestrator"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": project_role_name(controller_cluster.operator_role),
+                },
+                "subjects": [
+                    {
+                        "kind": "ServiceAccount",
+                        "name": OPERATOR_ACCOUNT,
+                        "namespace": controller_cluster.namespace,
+                    }
+                ],
+            },
+        )
+        assert "the operator may only write objects in namespaces labelled" in _refused(response)
