@@ -8,6 +8,14 @@ writes nothing. Otherwise it server-side applies the manifest (field manager
 ``tre-orchestrator``, conflicts forced), which also creates a missing object, so every
 field we set is owned by our one apply manager.
 
+The fields that grant access are compared for equality instead (:data:`EXACT_FIELDS`):
+a NetworkPolicy's whole ``spec``, a Role's ``rules``, a RoleBinding's ``subjects`` and
+``roleRef``. There anything the live object has that the manifest does not is drift too:
+a default-deny ``podSelector`` narrowed to match no pod, ``namespaceSelector: {}`` added
+to an egress peer (which widens it to every namespace), an extra rule key. These fields
+are atomic for server-side apply (label selectors, the rule and subject lists), so the
+forced apply that follows replaces them whole and the widening is gone.
+
 Limits of the subset rule, on purpose: a field removed from the manifest is not removed
 from the live object until some other field changes (the next apply then drops it, as
 server-side apply releases fields its manager no longer sets); values must be written in
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -99,6 +108,7 @@ KINDS: dict[str, Kind] = {
     "Secret": Kind("v1", "secrets", namespaced=True),
     "Service": Kind("v1", "services", namespaced=True),
     "Deployment": Kind("apps/v1", "deployments", namespaced=True),
+    "Pod": Kind("v1", "pods", namespaced=True),
     "Event": Kind("v1", "events", namespaced=True),
     KIND: Kind(f"{API_GROUP}/{API_VERSION}", PLURAL, namespaced=False),
 }
@@ -128,6 +138,47 @@ def is_subset(desired: Any, live: Any) -> bool:
             return False
         return all(is_subset(d, v) for d, v in zip(desired, live, strict=True))
     return bool(desired == live)
+
+
+EXACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "NetworkPolicy": ("spec",),
+    "Role": ("rules",),
+    "RoleBinding": ("subjects", "roleRef"),
+}
+"""Top-level fields compared for equality, by kind: what they do not say is not allowed."""
+
+
+def is_equal(desired: Any, live: Any) -> bool:
+    """True when ``live`` has exactly the fields and values ``desired`` sets.
+
+    Like :func:`is_subset`, an empty or null desired value matches a missing key (the
+    server drops empty lists and maps); unlike it, a key only ``live`` has is a difference,
+    even an empty one (``namespaceSelector: {}`` selects every namespace).
+    """
+    if isinstance(desired, dict):
+        if not isinstance(live, dict) or not set(live) <= set(desired):
+            return False
+        return all(
+            is_equal(value, live[key]) if key in live else _empty(value)
+            for key, value in desired.items()
+        )
+    if isinstance(desired, list):
+        if not isinstance(live, list) or len(desired) != len(live):
+            return False
+        return all(is_equal(d, v) for d, v in zip(desired, live, strict=True))
+    return bool(desired == live)
+
+
+def matches(desired: dict[str, Any], live: dict[str, Any]) -> bool:
+    """Whether ``live`` already is what ``desired`` asks for: the fields of
+    :data:`EXACT_FIELDS` equal, everything else a subset."""
+    exact = EXACT_FIELDS.get(str(desired.get("kind", "")), ())
+    rest = {key: value for key, value in desired.items() if key not in exact}
+    return is_subset(rest, live) and all(
+        is_equal(desired.get(key), live[key]) if key in live else _empty(desired.get(key))
+        for key in exact
+        if key in desired or key in live
+    )
 
 
 def comparable(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -247,7 +298,7 @@ class KubernetesObjects:
         if not name:
             raise UnsupportedKind(f"the {kind_name} manifest has no metadata.name")
         live = self.get(kind_name, name, namespace)
-        if live is not None and is_subset(comparable(manifest), live):
+        if live is not None and matches(comparable(manifest), live):
             return "unchanged"
         what = self._describe(kind_name, name, namespace)
         try:
@@ -294,8 +345,42 @@ class KubernetesObjects:
             raise translate_api_error(exc, "update the status of", what) from exc
         self.writes += 1
 
+    def wait_for_access(self, namespace: str, timeout: float = 10.0) -> None:
+        """Return once our credentials may write Secrets in ``namespace`` (a RoleBinding
+        just made there takes effect when the API server's authorizer has seen it)."""
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {
+                "resourceAttributes": {
+                    "namespace": namespace,
+                    "verb": "create",
+                    "resource": "secrets",
+                }
+            },
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                answer = self._call(
+                    "POST",
+                    "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                    body=review,
+                )
+            except _ERRORS as exc:
+                raise translate_api_error(exc, "review", f"our access to {namespace}") from exc
+            if (answer.get("status") or {}).get("allowed"):
+                return
+            if time.monotonic() > deadline:
+                raise KubernetesForbidden(
+                    f"not allowed to write in namespace {namespace} {timeout:.0f} s after "
+                    "binding our project role there: is the operator's project ClusterRole "
+                    "installed (TRE_OPERATOR_PROJECT_ROLE)?"
+                )
+            time.sleep(0.05)
+
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
-        """Names of the objects of ``kind`` matching ``label_selector``, sorted."""
+        """Names of the objects of ``kind`` matching ``label_selector`` (empty: all), sorted."""
         path = self._kind(kind).path(namespace)
         what = f"{KINDS[kind].plural} in {namespace or 'the cluster'} ({label_selector})"
         try:

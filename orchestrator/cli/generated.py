@@ -16,7 +16,12 @@ from orchestrator.checks.reference import render_export_rules_reference
 from orchestrator.checks.schema import render_ruleset_schema
 from orchestrator.cli import helm_reference, satre_report
 from orchestrator.domain.airlock.diagram import render_state_reference
-from orchestrator.domain.operator_access import render_operator_rules, render_peering_crd
+from orchestrator.domain.operator_access import (
+    render_admission_policy,
+    render_operator_rules,
+    render_peering_crd,
+    render_project_rules,
+)
 from orchestrator.domain.permissions_reference import render_permissions_reference
 from orchestrator.domain.projects.crd import render_crd
 from orchestrator.domain.projects.reference import render_reference as render_project_reference
@@ -77,6 +82,8 @@ ARTEFACTS: list[Artefact] = [
     Artefact("docs/reference/configuration.md", _airlock_configuration),
     Artefact("docs/reference/operator-configuration.md", _operator_configuration),
     Artefact("helm/tre-orchestrator/files/operator-clusterrole-rules.yaml", render_operator_rules),
+    Artefact("helm/tre-orchestrator/files/operator-project-rules.yaml", render_project_rules),
+    Artefact("helm/tre-orchestrator/files/operator-admission-policy.yaml", render_admission_policy),
     Artefact("helm/tre-orchestrator/crds/kopf-peerings.yaml", render_peering_crd),
     Artefact("helm/tre-orchestrator/crds/researchprojects.yaml", render_crd),
     Artefact("docs/research-projects.md", render_project_reference),

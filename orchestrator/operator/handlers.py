@@ -8,9 +8,10 @@ growing delay. An invalid spec is reported on the status, never raised: retrying
 cannot fix it, and the next edit of the spec triggers a new reconcile anyway.
 
 Triggers: creation, spec or label changes, operator start (resume), a timer every
-``resync_seconds`` that undoes drift and applies expiry, and a watch on the
-NetworkPolicies the controller manages, so one deleted or edited by hand is restored
-at once rather than at the next resync.
+``resync_seconds`` that undoes drift and applies expiry, a watch on the NetworkPolicies
+in project namespaces, so one deleted or edited by hand is restored, and one the
+controller did not make removed, at once rather than at the next resync, and a watch
+on project Namespaces, so a label changed by hand (Pod Security) is restored at once.
 """
 
 from __future__ import annotations
@@ -304,23 +305,40 @@ def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
     def projects(name: str, body: kopf.Body, **_: Any) -> dict[str, kopf.Body]:
         return {name: body}
 
-    @kopf.on.event(
-        "networking.k8s.io",
-        "v1",
-        "networkpolicies",
-        registry=registry,
-        labels={naming.MANAGED_BY_LABEL: naming.MANAGED_BY},
-    )
+    # Both watches find the project by the namespace's name, not by labels an edit may
+    # have removed along with the change it makes.
+    @kopf.on.event("v1", "namespaces", registry=registry)
+    async def namespace_changed(type: str, name: str, meta: kopf.Meta, **kwargs: Any) -> None:
+        # Labels changed by hand (Pod Security, the tier) are undone at once: a pod admitted
+        # in the window until the next resync would keep running.
+        project = naming.project_of_namespace(name)
+        projects: kopf.Index[str, kopf.Body] = kwargs["projects"]
+        if (
+            type == "MODIFIED"
+            and project is not None
+            and project in projects
+            and not meta.get("deletionTimestamp")
+        ):
+            await controller.reconcile_watched(project, projects)
+
+    @kopf.on.event("networking.k8s.io", "v1", "networkpolicies", registry=registry)
     async def policy_changed(
         type: str,
+        namespace: str | None,
         labels: kopf.Labels,
         **kwargs: Any,
     ) -> None:
-        # Deletions and edits by hand are undone at once. ADDED follows the controller's
-        # own creations (and the initial listing has no type): nothing to restore there.
-        project = labels.get(naming.PROJECT_LABEL)
-        if type in {"DELETED", "MODIFIED"} and project is not None:
-            await controller.reconcile_watched(project, kwargs["projects"])
+        # Every policy in a project's namespace: the controller's own, deleted or edited by
+        # hand, are restored at once, and any other one is removed. The controller's own
+        # creations (ADDED with its label, and the initial listing, which has no type)
+        # need nothing.
+        project = naming.project_of_namespace(namespace or "")
+        projects: kopf.Index[str, kopf.Body] = kwargs["projects"]
+        if project is None or project not in projects:
+            return
+        ours = labels.get(naming.MANAGED_BY_LABEL) == naming.MANAGED_BY
+        if type in {"DELETED", "MODIFIED"} or (type == "ADDED" and not ours):
+            await controller.reconcile_watched(project, projects)
 
     @kopf.on.event(
         "apps",

@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from orchestrator.domain.projects.platform import Platform
+from orchestrator.services.projects.reconciling import ARCHIVE_BUCKET
 
 REFERENCE_HEADER = """\
 # Project controller configuration
@@ -79,6 +80,21 @@ class OperatorSettings(BaseSettings):
     """Image of the per-project JupyterHub (with KubeSpawner)."""
     proxy_image: str
     """Image of configurable-http-proxy, in front of each project's hub."""
+    namespace: str
+    """Namespace of the controller's own ServiceAccount (the release's namespace)."""
+    service_account: str
+    """The controller's own ServiceAccount: each project namespace gets a RoleBinding
+    granting it ``project_role`` there."""
+    project_role: str
+    """The ClusterRole with the controller's rights inside a project namespace, bound in
+    each one; the controller holds no rights on namespaced objects anywhere else."""
+    allowed_registries: tuple[str, ...]
+    """Registries project images may come from, as a JSON list of registry hosts or
+    host/path prefixes (``["quay.io/jupyter", "ghcr.io/my-org"]``); a project naming any
+    other image is Invalid. From tier 2 up images must also be pinned by digest."""
+    platform_buckets: tuple[str, ...] = ()
+    """The platform's own buckets (the airlock's quarantine and release buckets), as a JSON
+    list: no project's dataset may name them (nor the archive, nor another project's buckets)."""
     peering: str = "tre-orchestrator"
     """Name of the ClusterKopfPeering the controller's replicas elect the acting one through."""
     priority: int | None = None
@@ -108,6 +124,18 @@ class OperatorSettings(BaseSettings):
     health_port: int = Field(default=8080, ge=0, le=65535)
     """Port of the liveness endpoint (``/healthz``); 0: no endpoint."""
 
+    @field_validator("allowed_registries")
+    @classmethod
+    def _registries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            path = entry.strip("/")
+            tagged = "/" in path and ":" in path.rsplit("/", 1)[1]
+            if not path or any(c.isspace() for c in entry) or "@" in entry or tagged:
+                raise ValueError(
+                    f"{entry!r} is not a registry; write a host or host/path, e.g. quay.io/jupyter"
+                )
+        return value
+
     @field_validator("s3_cidr", "vault_cidr", "kube_api_cidr")
     @classmethod
     def _cidr(cls, value: str) -> str:
@@ -135,4 +163,9 @@ def make_platform(settings: OperatorSettings) -> Platform:
         airlock_url=settings.airlock_url,
         hub_image=settings.hub_image,
         proxy_image=settings.proxy_image,
+        allowed_registries=settings.allowed_registries,
+        operator_namespace=settings.namespace,
+        operator_service_account=settings.service_account,
+        operator_project_role=settings.project_role,
+        platform_buckets=(*settings.platform_buckets, ARCHIVE_BUCKET),
     )

@@ -28,6 +28,11 @@ PLATFORM = Platform(
     airlock_port=8900,
     airlock_url="http://tre-airlock.tre-system.svc:8900",
     hub_image="quay.io/jupyterhub/k8s-hub:4.2.0",
+    allowed_registries=("quay.io/jupyter", "ghcr.io/tre-orchestrator"),
+    platform_buckets=("tre-airlock-quarantine", "tre-airlock-release", "tre-archive"),
+    operator_namespace="tre-system",
+    operator_service_account="tre-operator",
+    operator_project_role="tre-operator-project",
     proxy_image="quay.io/jupyterhub/configurable-http-proxy:4.6.3",
 )
 
@@ -82,8 +87,11 @@ class MemoryCluster:
                 del self.objects[key]
         return True
 
+    def wait_for_access(self, namespace: str, timeout: float = 10.0) -> None:
+        """Rights take effect at once here."""
+
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
-        labels = dict(pair.split("=", 1) for pair in label_selector.split(","))
+        labels = dict(pair.split("=", 1) for pair in label_selector.split(",") if pair)
         return [
             key[2]
             for key, obj in self.objects.items()

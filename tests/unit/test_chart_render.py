@@ -12,6 +12,7 @@ import yaml
 from kubernetes_validate import utils as kv_utils
 
 import orchestrator
+from orchestrator.domain.operator_access import bind_rule, make_admission_policy
 from orchestrator.embedded.paths import pinned_versions
 from tests.unit.helm_chart import (
     CHART,
@@ -157,7 +158,14 @@ def test_operator_cluster_role_rules_come_from_the_rules_file() -> None:
     rules_file = yaml.safe_load((CHART / "files" / "operator-clusterrole-rules.yaml").read_text())
     manifests = render(SCENARIOS["minimal"])
     role = one(manifests, "ClusterRole", "tre-operator")
-    assert role["rules"] == rules_file
+    assert role["rules"] == [*rules_file, bind_rule("tre-operator-project")]
+    project_file = yaml.safe_load((CHART / "files" / "operator-project-rules.yaml").read_text())
+    assert one(manifests, "ClusterRole", "tre-operator-project")["rules"] == project_file
+    assert not [
+        b
+        for b in by_kind(manifests, "ClusterRoleBinding")
+        if b["roleRef"]["name"] == "tre-operator-project"
+    ], "bound per namespace only"
     binding = one(manifests, "ClusterRoleBinding", "tre-operator")
     assert binding["roleRef"]["name"] == "tre-operator"
     assert binding["subjects"] == [
@@ -319,3 +327,14 @@ def test_airlock_roles_reach_the_service_in_its_own_vocabulary() -> None:
             "project_admins": ["rosa"],
         }
     }
+
+
+def test_the_operator_admission_policy_is_the_generated_one_bound_to_its_account() -> None:
+    manifests = render(SCENARIOS["minimal"])
+    policy = one(manifests, "ValidatingAdmissionPolicy", "tre-operator")
+    binding = one(manifests, "ValidatingAdmissionPolicyBinding", "tre-operator")
+    expected = make_admission_policy(
+        "tre-operator", "system:serviceaccount:tre-system:tre-operator"
+    )
+    assert policy["spec"] == expected[0]["spec"]
+    assert binding["spec"] == {"policyName": "tre-operator", "validationActions": ["Deny"]}

@@ -17,7 +17,9 @@ from orchestrator.adapters.kubernetes_objects import (
     KubernetesUnavailable,
     UnsupportedKind,
     comparable,
+    is_equal,
     is_subset,
+    matches,
     translate_api_error,
 )
 
@@ -46,6 +48,38 @@ def test_an_empty_desired_map_matches_a_missing_key() -> None:
 def test_type_mismatch_is_drift() -> None:
     assert not is_subset({"port": 8080}, {"port": "8080"})
     assert not is_subset({"a": {"b": 1}}, {"a": [1]})
+
+
+def test_a_key_only_the_live_object_has_is_a_difference_when_compared_for_equality() -> None:
+    desired = {"to": [{"podSelector": {"matchLabels": {"c": "hub"}}}]}
+    widened = {"to": [{"podSelector": {"matchLabels": {"c": "hub"}}, "namespaceSelector": {}}]}
+    assert is_subset(desired, widened)
+    assert not is_equal(desired, widened)
+    assert not is_equal({"podSelector": {}}, {"podSelector": {"matchLabels": {"a": "b"}}})
+    assert is_equal({"podSelector": {}, "ingress": []}, {"podSelector": {}})
+
+
+def test_network_policy_specs_must_equal_their_manifest_and_other_kinds_only_contain_it() -> None:
+    policy = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": []},
+    }
+    live = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny", "uid": "u", "resourceVersion": "7"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    assert matches(policy, live)
+    narrowed = {**live, "spec": {**live["spec"], "podSelector": {"matchLabels": {"no": "pod"}}}}
+    assert not matches(policy, narrowed)
+    role = {"kind": "Role", "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}
+    named = {"kind": "Role", "rules": [{**role["rules"][0], "resourceNames": ["x"]}]}  # type: ignore[index]
+    assert not matches(role, named)
+    service = {"kind": "Service", "spec": {"ports": [{"port": 80}]}}
+    assert matches(
+        service, {"kind": "Service", "spec": {"ports": [{"port": 80}], "type": "ClusterIP"}}
+    )
 
 
 def test_secret_string_data_is_compared_as_base64_data() -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.domain.projects.enclave import Enclave
-from orchestrator.domain.projects.manifests.access import make_access_objects
+from orchestrator.domain.projects.manifests.access import (
+    make_access_objects,
+    make_operator_binding,
+)
 from orchestrator.domain.projects.manifests.hub import (
     make_hub_config_map,
     make_hub_data_claim,
@@ -25,7 +28,9 @@ def desired_objects(
 ) -> list[dict[str, Any]]:
     """The project's manifests in apply order.
 
-    The namespace comes first, then its isolation (NetworkPolicies) and limits, so no pod
+    The namespace comes first, then the controller's own RoleBinding in it (its rights
+    there: nothing else can be written before), then its isolation (NetworkPolicies) and
+    limits, so no pod
     ever runs unconfined; then identities and rights, then the hub's configuration,
     Services (before the Deployments, whose pods read the Services' environment
     variables) and Deployments. The hub/proxy Secret is not here: it holds a random
@@ -34,6 +39,7 @@ def desired_objects(
     enclave = Enclave(project=project, spec=spec, platform=platform, suspended=suspended)
     return [
         make_namespace(enclave),
+        make_operator_binding(enclave),
         *make_network_policies(enclave),
         make_resource_quota(enclave),
         make_limit_range(enclave),

@@ -58,6 +58,14 @@ def namespace_name(project: str) -> str:
     return f"{PROJECT_PREFIX}{project}"
 
 
+def project_of_namespace(namespace: str) -> str | None:
+    """The project whose namespace ``namespace`` is by its name (whatever its labels say),
+    or None when the name is not one :func:`namespace_name` makes."""
+    if not namespace.startswith(PROJECT_PREFIX):
+        return None
+    return namespace[len(PROJECT_PREFIX) :] or None
+
+
 def inputs_bucket(project: str) -> str:
     """The bucket files are brought into the project through (read-only in the enclave)."""
     return f"{PROJECT_PREFIX}{project}-inputs"

@@ -36,6 +36,21 @@ class Platform:
     """Image of the per-project JupyterHub, with KubeSpawner (``TRE_OPERATOR_HUB_IMAGE``)."""
     proxy_image: str
     """Image of configurable-http-proxy (``TRE_OPERATOR_PROXY_IMAGE``)."""
+    allowed_registries: tuple[str, ...] = ()
+    """Registries (hosts or host/path prefixes) project images may come from; none when
+    empty (``TRE_OPERATOR_ALLOWED_REGISTRIES``)."""
+    platform_buckets: tuple[str, ...] = ()
+    """The platform's own buckets, which no dataset may name (``TRE_OPERATOR_PLATFORM_BUCKETS``
+    and the archive)."""
+    operator_namespace: str = ""
+    """Namespace of the controller's own ServiceAccount (``TRE_OPERATOR_NAMESPACE``)."""
+    operator_service_account: str = ""
+    """The controller's ServiceAccount, which each project namespace's
+    ``tre-orchestrator`` RoleBinding grants :attr:`operator_project_role` to
+    (``TRE_OPERATOR_SERVICE_ACCOUNT``)."""
+    operator_project_role: str = ""
+    """The ClusterRole holding the controller's rights inside a project namespace; bound
+    there, never cluster-wide (``TRE_OPERATOR_PROJECT_ROLE``)."""
     dns_namespace: str = "kube-system"
     """Namespace of the cluster resolver, the only DNS workspaces may use."""
     dns_selector: tuple[tuple[str, str], ...] = (("k8s-app", "kube-dns"),)

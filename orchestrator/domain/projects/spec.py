@@ -97,7 +97,10 @@ class Dataset(_Model):
         json_schema_extra=_pattern(_DNS_LABEL),
         description="A short name for the dataset, unique in the project (a DNS label).",
     )
-    bucket: str = Field(description="The object-storage bucket holding the dataset.")
+    bucket: str = Field(
+        description="The object-storage bucket holding the dataset; never one of the "
+        "platform's own buckets (the airlock's, the archive) or another project's."
+    )
     prefix: str = Field(
         default="",
         description="The key prefix inside the bucket (e.g. 2024/); empty for the whole bucket.",
@@ -212,7 +215,9 @@ class ProjectSpec(_Model):
     )
     images: tuple[str, ...] = Field(
         min_length=1,
-        description="Notebook images members may start; the first is the default.",
+        description="Notebook images members may start; the first is the default. Each "
+        "must come from a registry the operator allows (TRE_OPERATOR_ALLOWED_REGISTRIES) "
+        "and, from tier 2 up, be pinned by digest (@sha256:...).",
     )
     network: NetworkSettings = Field(
         default_factory=NetworkSettings, description="Network settings of the enclave."
@@ -224,7 +229,8 @@ class ProjectSpec(_Model):
     )
     suspended: bool = Field(
         default=False,
-        description="Suspend the project by hand: the hub is scaled to zero, data kept.",
+        description="Suspend the project by hand: the hub is scaled to zero, user servers "
+        "are stopped and no pod may start; data kept.",
     )
 
     @field_validator("members")

@@ -32,7 +32,11 @@ class ClusterObjects(Protocol):
         ...
 
     def list_names(self, kind: str, namespace: str | None, label_selector: str) -> list[str]:
-        """Names of the objects of ``kind`` matching ``label_selector``."""
+        """Names of the objects of ``kind`` matching ``label_selector`` (empty: all)."""
+        ...
+
+    def wait_for_access(self, namespace: str, timeout: float = 10.0) -> None:
+        """Return once a RoleBinding granting us rights in ``namespace`` has taken effect."""
         ...
 
 

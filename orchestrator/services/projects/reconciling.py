@@ -4,8 +4,10 @@
 so a second run over an unchanged project writes nothing. The three areas are handled
 one after another and independently: Vault being down leaves the namespace and hub
 reconciled, reports ``VaultReady=False`` (reason ``VaultUnavailable``) and asks the
-caller to retry. An invalid spec is reported as phase ``Invalid`` with the problems as
-the message; nothing is changed until the spec is fixed.
+caller to retry. An invalid spec, or one asking for more than the platform allows
+(images from other registries, platform or other projects' buckets: see
+:mod:`~orchestrator.domain.projects.admission`), is reported as phase ``Invalid`` with
+the problems as the message; nothing is changed until the spec is fixed.
 
 :func:`teardown_project` removes what the project owns: Vault logins, policy, role and
 secret, the storage identity, the buckets (per ``retention``) and the namespace.
@@ -23,6 +25,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.admission import check_project_against_platform
 from orchestrator.domain.projects.conditions import (
     CONDITION_TYPES,
     Condition,
@@ -33,6 +36,7 @@ from orchestrator.domain.projects.conditions import (
 )
 from orchestrator.domain.projects.desired import desired_objects
 from orchestrator.domain.projects.enclave import Enclave
+from orchestrator.domain.projects.manifests.access import OPERATOR_BINDING
 from orchestrator.domain.projects.manifests.hub import make_hub_secret
 from orchestrator.domain.projects.spec import InvalidProjectSpec, ProjectSpec, parse_project
 from orchestrator.domain.projects.storage import make_project_storage_policy
@@ -47,6 +51,9 @@ NEVER_PRUNED = frozenset({"Namespace", "Secret", "PersistentVolumeClaim", "Pod"}
 """Kinds left alone when pruning: the namespace is the project itself, the Secret holds
 the hub's token (not desired state), and volumes and pods are also made by the hub for
 members, with the project's labels."""
+SOLE_OWNER = frozenset({"NetworkPolicy"})
+"""Kinds of which the controller makes every object in a project namespace: one it did
+not make (an allow-all policy added by hand, labelled or not) is removed when pruning."""
 KUBERNETES, VAULT, STORAGE = "kubernetes", "vault", "storage"
 AREAS = frozenset({KUBERNETES, VAULT, STORAGE})
 """What a reconcile covers: the cluster objects, Vault, and object storage."""
@@ -145,6 +152,7 @@ def reconcile_project(
     """
     try:
         parsed = parse_project(name, spec)
+        check_project_against_platform(name, parsed, ports.platform)
     except InvalidProjectSpec as exc:
         message = "; ".join(exc.problems)
         return ReconcileResult(
@@ -178,7 +186,12 @@ def reconcile_project(
     if hub_available is not None:
         run.conditions.append(_hub_condition(hub_available, why_suspended))
     if KUBERNETES in areas and entering and why_suspended is not None:
-        run.changes.append(Change("Suspended", f"Project suspended: {why_suspended}; data kept."))
+        run.changes.append(
+            Change(
+                "Suspended",
+                f"Project suspended: {why_suspended}; user servers stopped, data kept.",
+            )
+        )
     elif KUBERNETES in areas and leaving:
         run.changes.append(Change("Resumed", "Project resumed."))
     conditions = sorted(run.conditions, key=lambda c: CONDITION_TYPES.index(c.type))
@@ -200,7 +213,12 @@ def reconcile_project(
 def _hub_condition(available: int, why_suspended: str | None) -> Condition:
     hub = ConditionType.HUB_READY
     if why_suspended is not None:
-        return Condition(hub, "False", "Suspended", f"The hub is scaled to zero: {why_suspended}.")
+        return Condition(
+            hub,
+            "False",
+            "Suspended",
+            f"The hub is scaled to zero and user servers are stopped: {why_suspended}.",
+        )
     if available > 0:
         return Condition(hub, "True", "Available", "The hub is running.")
     return Condition(hub, "Unknown", "Starting", "Waiting for the hub to become available.")
@@ -221,17 +239,22 @@ def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
         desired = desired_objects(
             enclave.spec, enclave.project, enclave.platform, suspended=enclave.suspended
         )
-        restored = [
-            _describe(manifest)
-            for manifest in desired
-            if run.wrote(_changed(objects.apply(manifest)), _describe(manifest))
-        ]
+        restored = []
+        for manifest in desired:
+            outcome = objects.apply(manifest)
+            if run.wrote(_changed(outcome), _describe(manifest)):
+                restored.append(_describe(manifest))
+            if outcome == "created" and _describe(manifest) == f"RoleBinding/{OPERATOR_BINDING}":
+                # Our rights in the namespace come from this binding: wait until they hold.
+                objects.wait_for_access(namespace)
         if objects.get("Secret", naming.HUB_SECRET, namespace) is None:
             run.wrote(
                 _changed(objects.apply(make_hub_secret(enclave, secrets.token_hex(32)))),
                 f"Secret/{naming.HUB_SECRET}",
             )
         pruned = _prune(run, enclave, desired)
+        if enclave.suspended:
+            _stop_pods(run, enclave)
         hub = objects.get("Deployment", naming.HUB_NAME, namespace) or {}
     if not existed:
         run.changes.append(Change("Created", f"Enclave created in namespace {namespace}."))
@@ -257,6 +280,13 @@ def _reconcile_cluster(run: _Run, enclave: Enclave) -> int:
     return available
 
 
+def _stop_pods(run: _Run, enclave: Enclave) -> None:
+    """Delete every pod of a suspended project: user servers (their volumes and data
+    stay), and anything else started there; the quota lets no new one start."""
+    for pod in run.ports.objects.list_names("Pod", enclave.namespace, ""):
+        run.wrote(run.ports.objects.delete("Pod", pod, enclave.namespace), f"Pod/{pod} (stopped)")
+
+
 def _prune(run: _Run, enclave: Enclave, desired: list[dict[str, Any]]) -> list[str]:
     wanted: dict[str, set[str]] = {}
     for manifest in desired:
@@ -265,7 +295,8 @@ def _prune(run: _Run, enclave: Enclave, desired: list[dict[str, Any]]) -> list[s
     selector = ",".join(f"{k}={v}" for k, v in naming.project_labels(enclave.project).items())
     pruned = []
     for kind, names in wanted.items():
-        for live in run.ports.objects.list_names(kind, enclave.namespace, selector):
+        scope = "" if kind in SOLE_OWNER else selector
+        for live in run.ports.objects.list_names(kind, enclave.namespace, scope):
             if live not in names and run.wrote(
                 run.ports.objects.delete(kind, live, enclave.namespace),
                 f"{kind}/{live} (pruned)",

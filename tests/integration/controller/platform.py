@@ -20,6 +20,11 @@ from typing import Any
 import httpx
 import yaml
 
+from orchestrator.domain.operator_access import (
+    bind_rule,
+    make_admission_policy,
+    service_account_user,
+)
 from orchestrator.embedded.paths import REPO_ROOT
 from orchestrator.embedded.processes import ManagedProcess, free_port, tail
 from tests.harness.kubernetes import Kube
@@ -44,6 +49,8 @@ class ControllerCluster:
     """Where the operator's ServiceAccount lives; also the airlock's namespace."""
     peering: str
     scratch: Path
+    operator_role: str = ""
+    """The operator's ClusterRole; its project role is named after it."""
 
     @property
     def service_account(self) -> str:
@@ -85,20 +92,27 @@ def install_crds(kube: Kube) -> None:
 
 
 def grant_operator_rights(kube: Kube, namespace: str, name: str) -> None:
-    """The chart's ServiceAccount, ClusterRole and both ClusterRoleBindings."""
+    """The chart's ServiceAccount, both ClusterRoles (cluster-wide rights, and the
+    project role it binds in each project namespace), both ClusterRoleBindings and the
+    ValidatingAdmissionPolicy that keeps the operator to project namespaces."""
     rules = yaml.safe_load((CHART / "files" / "operator-clusterrole-rules.yaml").read_text())
+    project_rules = yaml.safe_load((CHART / "files" / "operator-project-rules.yaml").read_text())
     _create(
         kube,
         f"/api/v1/namespaces/{namespace}/serviceaccounts",
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": OPERATOR_ACCOUNT}},
     )
     rbac = "/apis/rbac.authorization.k8s.io/v1"
-    _create(
-        kube,
-        f"{rbac}/clusterroles",
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-         "metadata": {"name": name}, "rules": rules},
-    )  # fmt: skip
+    for role, role_rules in (
+        (name, [*rules, bind_rule(project_role_name(name))]),
+        (project_role_name(name), project_rules),
+    ):
+        _create(
+            kube,
+            f"{rbac}/clusterroles",
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+             "metadata": {"name": role}, "rules": role_rules},
+        )  # fmt: skip
     subject = {"kind": "ServiceAccount", "name": OPERATOR_ACCOUNT, "namespace": namespace}
     for binding, role in ((name, name), (f"{name}-auth-delegator", "system:auth-delegator")):
         _create(
@@ -113,6 +127,16 @@ def grant_operator_rights(kube: Kube, namespace: str, name: str) -> None:
                 "subjects": [subject],
             },
         )  # fmt: skip
+    user = service_account_user(namespace, OPERATOR_ACCOUNT)
+    policy, binding = make_admission_policy(name, user)
+    admission = "/apis/admissionregistration.k8s.io/v1"
+    _create(kube, f"{admission}/validatingadmissionpolicies", policy)
+    _create(kube, f"{admission}/validatingadmissionpolicybindings", binding)
+
+
+def project_role_name(operator_role: str) -> str:
+    """The project ClusterRole's name, as the chart names it after the operator's."""
+    return f"{operator_role}-project"
 
 
 def prepare_cluster(kube: Kube, scratch: Path) -> ControllerCluster:
@@ -120,14 +144,21 @@ def prepare_cluster(kube: Kube, scratch: Path) -> ControllerCluster:
     suffix = secrets.token_hex(3)
     namespace = kube.create_namespace(f"tre-system-{suffix}")
     install_crds(kube)
-    grant_operator_rights(kube, namespace, f"tre-operator-{suffix}")
+    operator_role = f"tre-operator-{suffix}"
+    grant_operator_rights(kube, namespace, operator_role)
     peering = f"tre-orchestrator-{suffix}"
     _create(
         kube,
         "/apis/kopf.dev/v1/clusterkopfpeerings",
         {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": peering}},
     )
-    return ControllerCluster(kube=kube, namespace=namespace, peering=peering, scratch=scratch)
+    return ControllerCluster(
+        kube=kube,
+        namespace=namespace,
+        peering=peering,
+        scratch=scratch,
+        operator_role=operator_role,
+    )
 
 
 @dataclass
@@ -219,6 +250,11 @@ class OperatorFactory:
             "TRE_OPERATOR_AIRLOCK_URL": f"http://tre-airlock.{self.cluster.namespace}.svc:8900",
             "TRE_OPERATOR_HUB_IMAGE": "quay.io/jupyterhub/k8s-hub:4.2.0",
             "TRE_OPERATOR_PROXY_IMAGE": "quay.io/jupyterhub/configurable-http-proxy:4.6.3",
+            "TRE_OPERATOR_NAMESPACE": self.cluster.namespace,
+            "TRE_OPERATOR_SERVICE_ACCOUNT": OPERATOR_ACCOUNT,
+            "TRE_OPERATOR_PROJECT_ROLE": project_role_name(self.cluster.operator_role),
+            "TRE_OPERATOR_ALLOWED_REGISTRIES": '["quay.io/jupyter"]',
+            "TRE_OPERATOR_PLATFORM_BUCKETS": '["tre-airlock-quarantine", "tre-airlock-release"]',
             # The operator finds the cluster through --kubeconfig only.
             "KUBECONFIG": "/nonexistent",
         }

@@ -31,7 +31,7 @@ def make_spec(**overrides: Any) -> dict[str, Any]:
             {"name": "small", "displayName": "Small", "cpu": "500m", "memory": "1Gi"}
         ],
         "storageQuota": "20Gi",
-        "images": ["quay.io/jupyter/minimal-notebook:2025-01-20"],
+        "images": [f"quay.io/jupyter/minimal-notebook:2025-01-20@sha256:{'0' * 64}"],
     }
     spec.update(overrides)
     return spec
@@ -80,19 +80,20 @@ class Projects:
 
     def provide_hub_volume(self, name: str) -> None:
         """A PersistentVolume pre-bound to the hub's claim (the harness has no provisioner)."""
+        self.provide_volume(name, naming.HUB_DATA_CLAIM, f"hub-data-{name}")
+
+    def provide_volume(self, name: str, claim: str, volume_name: str) -> None:
+        """A PersistentVolume pre-bound to ``claim`` in the project's namespace."""
         volume = {
             "apiVersion": "v1",
             "kind": "PersistentVolume",
-            "metadata": {"name": f"hub-data-{name}", "labels": {"test-project": name}},
+            "metadata": {"name": volume_name, "labels": {"test-project": name}},
             "spec": {
                 "capacity": {"storage": HUB_DATA_SIZE},
                 "accessModes": ["ReadWriteOnce"],
                 "persistentVolumeReclaimPolicy": "Delete",
-                "hostPath": {"path": f"/tmp/tre-hub-data/{name}"},
-                "claimRef": {
-                    "namespace": naming.namespace_name(name),
-                    "name": naming.HUB_DATA_CLAIM,
-                },
+                "hostPath": {"path": f"/tmp/tre-hub-data/{volume_name}"},
+                "claimRef": {"namespace": naming.namespace_name(name), "name": claim},
             },
         }
         with self.kube.http() as client:

@@ -1,4 +1,5 @@
-"""At ``expiresAt`` a project is suspended: no hub, no Vault logins, no storage keys, data kept."""
+"""At ``expiresAt`` (or by hand) a project is suspended: no hub, no user servers, no Vault
+logins, no storage keys, data kept."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import hvac.exceptions
 import pytest
 
 from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.enclave import container_security_context, pod_security_context
 from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
 
@@ -90,3 +92,90 @@ def test_a_project_is_suspended_when_its_agreement_expires_and_its_data_is_kept(
     kept = s3.client().get_object(outbox, "results.csv")
     assert kept.read() == b"a,b\n1,2\n"
     kept.close()
+
+
+def _user_server(project: str, username: str) -> dict[str, Any]:
+    """A user server pod as KubeSpawner makes it for the project's hub."""
+    uid = 1000
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"jupyter-{username}",
+            "labels": {
+                "app": "jupyterhub",
+                "component": naming.SINGLEUSER_COMPONENT,
+                naming.COMPONENT_LABEL: naming.SINGLEUSER_COMPONENT,
+                "heritage": "jupyterhub",
+                "hub.jupyter.org/username": username,
+                "hub.jupyter.org/servername": "",
+                naming.PROJECT_LABEL: project,
+            },
+        },
+        "spec": {
+            "securityContext": pod_security_context(uid),
+            "containers": [
+                {
+                    "name": "notebook",
+                    "image": "quay.io/jupyter/minimal-notebook:2025-01-20",
+                    "securityContext": container_security_context(uid),
+                    "volumeMounts": [{"name": "home", "mountPath": "/home/jovyan"}],
+                }
+            ],
+            "volumes": [
+                {"name": "home", "persistentVolumeClaim": {"claimName": f"claim-{username}"}}
+            ],
+        },
+    }
+
+
+def test_suspension_stops_running_user_servers_keeps_their_volumes_and_refuses_new_ones(
+    controller_cluster: ControllerCluster, start_operator: Any, projects: Projects
+) -> None:
+    kube = controller_cluster.kube
+    start_operator(resync_seconds=30)
+    name = project_name("stopped")
+    projects.create(name, make_spec())
+    projects.wait_for_phase(name, "Ready", timeout=120)
+    namespace = naming.namespace_name(name)
+    pods = f"/api/v1/namespaces/{namespace}/pods"
+    projects.provide_volume(name, "claim-alice", f"claim-alice-{name}")
+    with kube.http() as client:
+        claim = client.post(
+            f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
+            json={
+                "metadata": {"name": "claim-alice", "labels": naming.project_labels(name)},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}},
+                },
+            },
+        )
+        assert claim.status_code == 201, claim.text
+        started = client.post(pods, json=_user_server(name, "alice"))
+        assert started.status_code == 201, started.text
+
+    def phase_of(pod: str) -> str | None:
+        with kube.http() as client:
+            response = client.get(f"{pods}/{pod}")
+        return None if response.status_code == 404 else response.json()["status"].get("phase")
+
+    projects.wait_for(lambda: phase_of("jupyter-alice") == "Running", "alice's server to run")
+
+    projects.patch_spec(name, {"suspended": True})
+    projects.wait_for_phase(name, "Suspended", timeout=30)
+
+    projects.wait_for(lambda: phase_of("jupyter-alice") is None, "alice's server to stop")
+
+    def pods_allowed() -> str | None:
+        with kube.http() as client:
+            quota = client.get(f"/api/v1/namespaces/{namespace}/resourcequotas/project").json()
+        return (quota.get("status") or {}).get("hard", {}).get("pods")
+
+    projects.wait_for(lambda: pods_allowed() == "0", "the quota to allow no pods")
+    with kube.http() as client:
+        kept = client.get(f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/claim-alice")
+        respawned = client.post(pods, json=_user_server(name, "alice"))
+    assert kept.status_code == 200, "the volume and its data are kept"
+    assert respawned.status_code == 403, respawned.text
+    assert "exceeded quota" in respawned.json()["message"]

@@ -38,6 +38,11 @@ PLATFORM = Platform(
     airlock_port=8000,
     airlock_url="http://tre-airlock.tre-system.svc:80",
     hub_image="ghcr.io/tre-orchestrator/hub:0.1.0",
+    allowed_registries=("ghcr.io/tre-orchestrator",),
+    platform_buckets=("tre-airlock-quarantine", "tre-airlock-release", "tre-archive"),
+    operator_namespace="tre-system",
+    operator_service_account="tre-operator",
+    operator_project_role="tre-operator-project",
     proxy_image="quay.io/jupyterhub/configurable-http-proxy:4.6.2",
 )
 

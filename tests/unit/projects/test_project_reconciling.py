@@ -27,7 +27,7 @@ def spec(**overrides: Any) -> dict[str, Any]:
         "members": [{"username": "alice", "roles": ["researcher"]}],
         "computeProfiles": [{"name": "s", "displayName": "S", "cpu": "1", "memory": "1Gi"}],
         "storageQuota": "20Gi",
-        "images": ["quay.io/jupyter/minimal-notebook:2025-01-20"],
+        "images": [f"quay.io/jupyter/minimal-notebook:2025-01-20@sha256:{'0' * 64}"],
     }
     return {**base, **overrides}
 
@@ -100,6 +100,27 @@ def test_objects_no_longer_desired_are_pruned_but_member_volumes_are_not() -> No
     assert ("PersistentVolumeClaim", "tre-gen", "stale") in cluster.objects
 
 
+def test_a_network_policy_the_controller_did_not_make_is_removed_labelled_or_not() -> None:
+    cluster = MemoryCluster()
+    ports = make_ports(cluster=cluster)
+    reconcile_project("gen", spec(), ports=ports, now=NOW)
+    allow_all = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{}]}
+    for name, labels in (("allow-all", {}), ("looks-ours", naming.project_labels("gen"))):
+        cluster.objects[("NetworkPolicy", "tre-gen", name)] = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": "tre-gen", "labels": labels},
+            "spec": allow_all,
+        }
+
+    result = reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Ready")
+
+    assert ("NetworkPolicy", "tre-gen", "allow-all") not in cluster.objects
+    assert ("NetworkPolicy", "tre-gen", "looks-ours") not in cluster.objects
+    assert [c.reason for c in result.changes] == ["DriftRestored"]
+    assert "NetworkPolicy/allow-all (removed)" in result.changes[0].message
+
+
 def test_an_invalid_spec_is_reported_and_nothing_is_touched() -> None:
     ports = make_ports()
 
@@ -136,6 +157,33 @@ def test_an_expired_project_is_suspended_once_and_keeps_its_data() -> None:
     again = reconcile_project("gen", expiring, ports=ports, now=later, previous_phase="Suspended")
     assert again.writes == 0
     assert again.changes == ()
+
+
+def test_suspension_stops_every_user_server_keeps_its_volume_and_lets_no_pod_start() -> None:
+    cluster = MemoryCluster()
+    ports = make_ports(cluster=cluster)
+    reconcile_project("gen", spec(), ports=ports, now=NOW)
+    server = {"component": "singleuser-server", naming.PROJECT_LABEL: "gen"}
+    for kind, name in (("Pod", "jupyter-alice"), ("PersistentVolumeClaim", "claim-alice")):
+        cluster.objects[(kind, "tre-gen", name)] = {
+            "apiVersion": "v1",
+            "kind": kind,
+            "metadata": {"name": name, "namespace": "tre-gen", "labels": server},
+        }
+
+    result = reconcile_project(
+        "gen", spec(suspended=True), ports=ports, now=NOW, previous_phase="Ready"
+    )
+
+    assert result.phase == "Suspended"
+    assert ("Pod", "tre-gen", "jupyter-alice") not in cluster.objects
+    assert "Pod/jupyter-alice (stopped)" in result.written
+    assert ("PersistentVolumeClaim", "tre-gen", "claim-alice") in cluster.objects
+    quota = cluster.objects[("ResourceQuota", "tre-gen", "project")]
+    assert quota["spec"]["hard"]["pods"] == "0"
+    resumed = reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Suspended")
+    assert resumed.phase == "Ready"
+    assert cluster.objects[("ResourceQuota", "tre-gen", "project")]["spec"]["hard"]["pods"] == "5"
 
 
 def test_a_resumed_project_gets_a_fresh_key() -> None:
@@ -206,3 +254,19 @@ def test_teardown_with_vault_down_asks_for_a_retry() -> None:
     result = teardown_project("gen", spec(), ports=ports)
 
     assert result.unavailable == "VaultUnavailable"
+
+
+def test_a_project_asking_for_an_image_the_platform_does_not_allow_is_invalid_and_gets_nothing() -> (
+    None
+):
+    ports = make_ports()
+
+    result = reconcile_project(
+        "gen", spec(images=["docker.io/attacker/nb:1"]), ports=ports, now=NOW
+    )
+
+    assert result.phase == "Invalid"
+    assert "spec.images[0]: 'docker.io/attacker/nb:1' is not from an allowed registry" in (
+        result.message
+    )
+    assert result.written == ()

@@ -1,4 +1,8 @@
-"""The project's ServiceAccounts and the hub's namespace-local Role.
+"""The controller's own RoleBinding, the project's ServiceAccounts and the hub's Role.
+
+* ``tre-orchestrator``: binds the platform's project ClusterRole to the controller's
+  ServiceAccount in this namespace only; the controller holds no rights on Secrets,
+  Pods, ServiceAccounts or Roles anywhere else.
 
 * ``hub``: its token is mounted; KubeSpawner uses it to manage user servers' pods,
   home volumes and Services, and to read events, in this namespace only.
@@ -76,6 +80,32 @@ def make_hub_role_binding(enclave: Enclave) -> dict[str, Any]:
                 "kind": "ServiceAccount",
                 "name": naming.HUB_SERVICE_ACCOUNT,
                 "namespace": enclave.namespace,
+            }
+        ],
+    }
+
+
+OPERATOR_BINDING = "tre-orchestrator"
+"""Name of the RoleBinding granting the controller its rights in a project namespace."""
+
+
+def make_operator_binding(enclave: Enclave) -> dict[str, Any]:
+    """Grants the controller the platform's project ClusterRole in this namespace."""
+    platform = enclave.platform
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": enclave.metadata(OPERATOR_BINDING),
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": platform.operator_project_role,
+        },
+        "subjects": [
+            {
+                "kind": "ServiceAccount",
+                "name": platform.operator_service_account,
+                "namespace": platform.operator_namespace,
             }
         ],
     }

@@ -3,7 +3,8 @@
 Only researchers start notebook servers, so the quota allows one server per researcher
 at the largest profile, plus the hub and the proxy. Storage is the spec's
 ``storageQuota`` (home volumes and the hub's database); GPUs are counted only when a
-profile asks for them.
+profile asks for them. A suspended project's quota allows no pods, so the API server
+refuses every new one (a user server spawned by any means included).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def make_resource_quota(enclave: Enclave) -> dict[str, Any]:
         "limits.memory": total_memory,
         "requests.storage": enclave.spec.storage_quota,
         "persistentvolumeclaims": str(servers + 1),
-        "pods": str(servers + 2 + SPARE_PODS),
+        # Suspended: no pod may start at all (no hub, no user server, whoever asks).
+        "pods": "0" if enclave.suspended else str(servers + 2 + SPARE_PODS),
         "services": "4",
     }
     if gpu:
