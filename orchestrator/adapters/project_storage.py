@@ -188,6 +188,15 @@ class ProjectStorage:
         except _ERRORS as exc:
             raise _translate(exc, f"issuing a session key for {user}") from exc
 
+    def list_sessions(self, user: str) -> list[str]:
+        """The sessions ``user`` holds keys for, expired ones included (a missing user: none)."""
+        try:
+            return sorted({k.description for k in self._identities.list_session_keys(user)})
+        except StorageIdentityNotFound:
+            return []
+        except _ERRORS as exc:
+            raise _translate(exc, f"listing the sessions of {user}") from exc
+
     def end_session(self, user: str, session: str) -> int:
         """Delete the keys of ``session`` under ``user``; how many (a missing user: 0)."""
         try:

@@ -178,6 +178,9 @@ class MemoryStore:
         self.writes += 1
         return key
 
+    def list_sessions(self, user: str) -> list[str]:
+        return sorted(set(self.identities.get(user, {}).get("keys", {}).values()))
+
     def end_session(self, user: str, session: str) -> int:
         keys = self.identities.get(user, {}).get("keys", {})
         ended = [k for k, s in keys.items() if s == session]

@@ -110,6 +110,10 @@ class ProjectStore(Protocol):
         """A new key under ``user`` for ``session``, refused by the store after ``expires_at``."""
         ...
 
+    def list_sessions(self, user: str) -> list[str]:
+        """The sessions ``user`` holds keys for (expired ones included)."""
+        ...
+
     def end_session(self, user: str, session: str) -> int:
         """Delete the keys of ``session`` under ``user``; how many."""
         ...

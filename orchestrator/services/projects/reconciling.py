@@ -315,12 +315,14 @@ def _reconcile_storage(run: _Run, enclave: Enclave) -> None:
         for bucket in storage.ensure_buckets(buckets):
             run.wrote(True, f"bucket {bucket}")
         if enclave.suspended:
-            revoked = revoke_storage_identities(project, None, store=storage, policy=None)
+            revoked = revoke_storage_identities(project, None, ports=run.ports, policy=None)
         else:
             policy = make_project_storage_policy(project, enclave.spec, enclave.platform)
-            revoked = revoke_storage_identities(project, enclave.spec, store=storage, policy=policy)
-    for identity in revoked:
-        run.wrote(True, f"storage identity {identity} (revoked)")
+            revoked = revoke_storage_identities(
+                project, enclave.spec, ports=run.ports, policy=policy
+            )
+    for what in revoked:
+        run.wrote(True, f"storage identity {what} (revoked)")
     if enclave.suspended:
         run.conditions.append(
             Condition(
@@ -357,7 +359,7 @@ def teardown_project(name: str, spec: Mapping[str, Any], *, ports: ProjectPorts)
             ports.vault.remove_project(policy, role, naming.vault_storage_secret_path(name))
             run.wrote(True, "Vault role, policy, logins and secret")
         with run.area(STORAGE):
-            revoke_storage_identities(name, None, store=ports.storage, policy=None)
+            revoke_storage_identities(name, None, ports=ports, policy=None)
             run.wrote(True, "storage identities")
             for bucket in ports.storage.retire_buckets(buckets, retention, ARCHIVE_BUCKET):
                 run.wrote(True, f"bucket {bucket}")

@@ -8,7 +8,8 @@ store itself refuses after the platform's session lifetime, and hands it to the 
 in a Secret the server's pod owns. :func:`end_storage_session` deletes the key when the
 server stops. :func:`revoke_storage_identities` deletes the identities (with every key)
 of people who may no longer hold one: removed members, or everyone when the project is
-suspended; the project reconcile calls it on every pass.
+suspended, and the keys of servers that are gone; the project reconcile calls it on
+every pass.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from orchestrator.domain.projects.storage import (
     make_project_storage_policy,
     storage_key_holders,
 )
-from orchestrator.services.projects.ports import ProjectPorts, ProjectStore
+from orchestrator.services.projects.ports import ProjectPorts
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def start_storage_session(
         pod.project,
         parsed,
         pod.member,
-        pod.uid,
+        pod.session,
         ports=ports,
         now=now,
         suspension=suspension(parsed, now),
@@ -102,7 +103,7 @@ def start_storage_session(
 def end_storage_session(pod: ServerPod, *, ports: ProjectPorts) -> int:
     """Revoke the keys issued for ``pod`` and delete its Secret; how many keys."""
     user = naming.member_storage_identity(pod.project, pod.member)
-    revoked = ports.storage.end_session(user, pod.uid)
+    revoked = ports.storage.end_session(user, pod.session)
     ports.objects.delete("Secret", pod.secret_name, naming.namespace_name(pod.project))
     if revoked:
         log.info(
@@ -112,15 +113,18 @@ def end_storage_session(pod: ServerPod, *, ports: ProjectPorts) -> int:
 
 
 def revoke_storage_identities(
-    project: str, spec: ProjectSpec | None, *, store: ProjectStore, policy: dict[str, Any] | None
+    project: str, spec: ProjectSpec | None, *, ports: ProjectPorts, policy: dict[str, Any] | None
 ) -> list[str]:
-    """Delete the identities of ``project`` nobody may hold any more; the names deleted.
+    """Delete what nobody may hold any more in ``project``; what was deleted.
 
     ``spec`` None (suspended, or the project is going) revokes every identity; otherwise
-    those of members who are no longer researchers go, and those who stay get ``policy``
-    (the spec's datasets may have changed). The project-wide identity of earlier
-    versions, whose key was shared by every researcher, goes too.
+    those of members who are no longer researchers go, those who stay get ``policy``
+    (the spec's datasets may have changed), and their keys whose server is gone (it
+    stopped while the operator was not watching, or the key expired) go too. The
+    project-wide identity of earlier versions, whose key was shared by every
+    researcher, goes in any case.
     """
+    store = ports.storage
     keep = (
         set()
         if spec is None
@@ -135,4 +139,17 @@ def revoke_storage_identities(
             revoked.append(identity)
         elif mine and policy is not None:
             store.ensure_member_identity(identity, policy)
+            revoked += _end_orphaned_sessions(project, identity, ports)
     return revoked
+
+
+def _end_orphaned_sessions(project: str, identity: str, ports: ProjectPorts) -> list[str]:
+    namespace = naming.namespace_name(project)
+    ended = []
+    for session in ports.storage.list_sessions(identity):
+        name, _, uid = session.partition("/")
+        pod = ports.objects.get("Pod", name, namespace)
+        if pod is None or (pod.get("metadata") or {}).get("uid") != uid:
+            ports.storage.end_session(identity, session)
+            ended.append(f"{identity} session {session}")
+    return ended

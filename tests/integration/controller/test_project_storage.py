@@ -133,7 +133,9 @@ def test_ended_session_key_stops_working_and_the_others_do_not(
     first_client = s3.client_for(first.access_key, first.secret_key)
     second_client = s3.client_for(second.access_key, second.secret_key)
 
+    assert storage.list_sessions(user) == ["session-1", "session-2"]
     assert storage.end_session(user, "session-1") == 1
+    assert storage.list_sessions(user) == ["session-2"]
 
     assert _refused(lambda: _read(first_client, f"tre-{project}-inputs", "data.csv")) == (
         "InvalidAccessKeyId"
@@ -141,6 +143,7 @@ def test_ended_session_key_stops_working_and_the_others_do_not(
     assert _read(second_client, f"tre-{project}-inputs", "data.csv") == b"a,b\n"
     assert storage.end_session(user, "session-1") == 0
     assert storage.end_session("tre-member-nobody-0123456789abcdef", "session-1") == 0
+    assert storage.list_sessions("tre-member-nobody-0123456789abcdef") == []
 
 
 def test_revoked_identity_keys_stop_working(storage: ProjectStorage, s3: SeaweedFS) -> None:

@@ -80,9 +80,24 @@ def provision(s3: SeaweedFS, ports: ProjectPorts, project: str, body: dict[str, 
 def issue(
     ports: ProjectPorts, project: str, member: str, body: dict[str, Any], session: str = "s1"
 ) -> IssuedKey:
+    """A key for ``member``'s server ``jupyter-<member>-<session>``, which is running."""
+    pod = f"jupyter-{member}-{session}"
+    ports.objects.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": pod, "namespace": naming.namespace_name(project), "uid": session},
+        }
+    )
     parsed = parse_project(project, body)
     return issue_storage_key(
-        project, parsed, member, session, ports=ports, now=datetime.now(UTC), suspension=None
+        project,
+        parsed,
+        member,
+        f"{pod}/{session}",
+        ports=ports,
+        now=datetime.now(UTC),
+        suspension=None,
     )
 
 

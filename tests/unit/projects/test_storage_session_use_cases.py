@@ -9,6 +9,7 @@ import pytest
 from orchestrator.domain.projects import naming
 from orchestrator.domain.projects.manifests.storage_session import ServerPod
 from orchestrator.domain.projects.storage import StorageKeyRefused
+from orchestrator.services.projects.reconciling import reconcile_project
 from orchestrator.services.projects.storage_sessions import (
     end_storage_session,
     start_storage_session,
@@ -56,7 +57,7 @@ def test_ending_a_session_revokes_its_key_only_and_removes_its_secret() -> None:
     ports = make_ports(cluster=cluster, storage=storage)
     first = ServerPod("gen", "jupyter-alice", "uid-1", "alice")
     start_storage_session(first, spec(), ports=ports, now=NOW)
-    storage.identities[ALICE]["keys"]["AK-other"] = "uid-9"
+    storage.identities[ALICE]["keys"]["AK-other"] = "jupyter-alice/uid-9"
 
     assert end_storage_session(first, ports=ports) == 1
 
@@ -74,3 +75,23 @@ def test_a_non_member_gets_neither_key_nor_secret() -> None:
 
     assert storage.identities == {}
     assert cluster.objects == {}
+
+
+def test_keys_of_servers_that_are_gone_are_revoked_at_the_next_reconcile() -> None:
+    cluster, storage = MemoryCluster(), MemoryStore()
+    ports = make_ports(cluster=cluster, storage=storage)
+    live = ServerPod("gen", "jupyter-alice", "uid-1", "alice")
+    start_storage_session(live, spec(), ports=ports, now=NOW)
+    cluster.apply(
+        {
+            "kind": "Pod",
+            "metadata": {"name": "jupyter-alice", "namespace": "tre-gen", "uid": "uid-1"},
+        }
+    )
+    gone = ServerPod("gen", "jupyter-alice-2", "uid-2", "alice")
+    start_storage_session(gone, spec(), ports=ports, now=NOW)
+
+    result = reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Ready")
+
+    assert storage.list_sessions(ALICE) == ["jupyter-alice/uid-1"]
+    assert f"storage identity {ALICE} session jupyter-alice-2/uid-2 (revoked)" in result.written

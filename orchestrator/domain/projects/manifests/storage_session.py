@@ -37,6 +37,11 @@ class ServerPod:
         return self.name.removeprefix(naming.SERVER_POD_PREFIX)
 
     @property
+    def session(self) -> str:
+        """How the store names this server's keys: ``<pod name>/<pod uid>``."""
+        return f"{self.name}/{self.uid}"
+
+    @property
     def secret_name(self) -> str:
         return naming.session_secret_name(self.user_server)
 
