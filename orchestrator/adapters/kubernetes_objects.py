@@ -100,9 +100,10 @@ KINDS: dict[str, Kind] = {
     "Service": Kind("v1", "services", namespaced=True),
     "Deployment": Kind("apps/v1", "deployments", namespaced=True),
     "Event": Kind("v1", "events", namespaced=True),
+    "Pod": Kind("v1", "pods", namespaced=True),
     KIND: Kind(f"{API_GROUP}/{API_VERSION}", PLURAL, namespaced=False),
 }
-"""The kinds the controller manages, by ``kind``."""
+"""The kinds the controller manages (or, for pods, looks up), by ``kind``."""
 
 
 def _empty(value: Any) -> bool:

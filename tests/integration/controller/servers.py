@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.enclave import WORKSPACE_UID, container_security_context
 from tests.harness.kubernetes import Kube
 
 
@@ -33,7 +34,18 @@ def start_server(kube: Kube, project: str, member: str) -> str:
         "spec": {
             "serviceAccountName": naming.WORKSPACE_SERVICE_ACCOUNT,
             "automountServiceAccountToken": False,
-            "containers": [{"name": "notebook", "image": "example.org/notebook:1"}],
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": WORKSPACE_UID,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "notebook",
+                    "image": "example.org/notebook:1",
+                    "securityContext": container_security_context(WORKSPACE_UID),
+                }
+            ],
         },
     }
     with kube.http() as client:
