@@ -112,7 +112,7 @@ KINDS: dict[str, Kind] = {
     "Event": Kind("v1", "events", namespaced=True),
     KIND: Kind(f"{API_GROUP}/{API_VERSION}", PLURAL, namespaced=False),
 }
-"""The kinds the controller manages, by ``kind``."""
+"""The kinds the controller manages (or, for pods, looks up), by ``kind``."""
 
 
 def _empty(value: Any) -> bool:

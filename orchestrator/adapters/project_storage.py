@@ -1,9 +1,11 @@
-"""A project's object storage: its buckets, its storage identity, and their retirement.
+"""A project's object storage: its buckets, its members' identities and session keys.
 
 Buckets go through the ``minio`` SDK, so this works against any S3 store (MinIO, Ceph,
-AWS, SeaweedFS). The identity (a user, one access key, one inline policy limited to the
-project's buckets) goes through the store's IAM-compatible API
-(:class:`~orchestrator.adapters.s3_identities.StorageIdentities`).
+AWS, SeaweedFS). Identities (a user per researcher with one inline policy limited to
+the project's buckets and no key of its own) and the session keys under them go through
+the store's IAM-compatible API
+(:class:`~orchestrator.adapters.s3_identities.StorageIdentities`); session keys with an
+expiry need SeaweedFS's service accounts.
 
 Every call is idempotent and quiet: ensuring what already exists writes nothing. Errors
 become :class:`StorageUnavailable` (the store cannot be reached or failed on its side:
@@ -18,6 +20,7 @@ a change to be visible should poll with a bounded wait rather than sleep a fixed
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Literal
 
 import urllib3.exceptions
@@ -27,9 +30,10 @@ from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error, ServerError
 
 from orchestrator.adapters.s3_identities import (
-    AccessKeyPair,
+    SessionKey,
     StorageIdentities,
     StorageIdentityError,
+    StorageIdentityNotFound,
     StorageIdentityUnavailable,
 )
 
@@ -161,39 +165,56 @@ class ProjectStorage:
 
     # Identity
 
-    def ensure_identity(self, user: str, policy_document: dict[str, Any]) -> AccessKeyPair | None:
-        """Make ``user`` exist with exactly ``policy_document`` and one access key.
-
-        Returns the key pair only when it created one (a new user, or a user left without
-        a key), so the caller can store it in Vault; the secret cannot be read again. The
-        policy is read back and re-put only when it differs. The order (user, policy,
-        key) means a key never exists without its policy.
-        """
+    def ensure_member_identity(self, user: str, policy_document: dict[str, Any]) -> bool:
+        """Make ``user`` exist with exactly ``policy_document`` and no keys of its own; True
+        when it wrote. Its session keys (:meth:`issue_session_key`) carry the policy."""
         what = f"ensuring storage identity {user}"
+        wrote = False
         try:
             if not self._identities.user_exists(user):
                 self._identities.create_user(user)
-            current = self._identities.get_user_policy(user, self.policy_name)
-            if current != policy_document:
+                wrote = True
+            if self._identities.get_user_policy(user, self.policy_name) != policy_document:
                 self._identities.put_user_policy(user, self.policy_name, policy_document)
-            if self._identities.list_access_keys(user):
-                return None
-            return self._identities.create_access_key(user)
+                wrote = True
         except _ERRORS as exc:
             raise _translate(exc, what) from exc
+        return wrote
 
-    def replace_access_keys(self, user: str) -> AccessKeyPair:
-        """Delete every key of ``user`` and create a new one.
-
-        For an identity whose key was created but never stored (the caller stopped between
-        the two): the old secret is unrecoverable, so the key is replaced.
-        """
+    def issue_session_key(self, user: str, session: str, expires_at: datetime) -> SessionKey:
+        """A new key under ``user`` for ``session``, which the store refuses after ``expires_at``."""
         try:
-            for key in self._identities.list_access_keys(user):
-                self._identities.delete_access_key(user, key)
-            return self._identities.create_access_key(user)
+            return self._identities.create_session_key(user, session, expires_at)
         except _ERRORS as exc:
-            raise _translate(exc, f"replacing the access keys of {user}") from exc
+            raise _translate(exc, f"issuing a session key for {user}") from exc
+
+    def list_sessions(self, user: str) -> list[str]:
+        """The sessions ``user`` holds keys for, expired ones included (a missing user: none)."""
+        try:
+            return sorted({k.description for k in self._identities.list_session_keys(user)})
+        except StorageIdentityNotFound:
+            return []
+        except _ERRORS as exc:
+            raise _translate(exc, f"listing the sessions of {user}") from exc
+
+    def end_session(self, user: str, session: str) -> int:
+        """Delete the keys of ``session`` under ``user``; how many (a missing user: 0)."""
+        try:
+            keys = [k for k in self._identities.list_session_keys(user) if k.description == session]
+            for key in keys:
+                self._identities.delete_session_key(key.id)
+        except StorageIdentityNotFound:
+            return 0
+        except _ERRORS as exc:
+            raise _translate(exc, f"ending session {session} of {user}") from exc
+        return len(keys)
+
+    def list_identities(self) -> list[str]:
+        """Every user of the store."""
+        try:
+            return self._identities.list_users()
+        except _ERRORS as exc:
+            raise _translate(exc, "listing storage identities") from exc
 
     def revoke_identity(self, user: str) -> None:
         """Delete every access key of ``user`` and the user; a missing user is not an error."""

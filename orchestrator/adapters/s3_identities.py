@@ -5,6 +5,12 @@ SeaweedFS serves an AWS-IAM-compatible API on the same port as S3 (when started 
 service ``iam``. This adapter covers the handful of calls a project's lifecycle needs:
 create a user, give it an access key, attach a policy limited to its buckets, list and
 delete. Errors from the store or the network become :class:`StorageIdentityError`.
+
+Session keys are SeaweedFS *service accounts* (``CreateServiceAccount``, an extension of
+the IAM API): a key pair under a parent user, with the parent's inline policy and an
+expiry the store enforces itself (after it, the key is refused as ``AccessDenied``).
+Deleting one takes effect at once. A user with service accounts cannot be deleted, so
+:meth:`StorageIdentities.delete_user` deletes them first.
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ class AccessKeyPair:
     user: str
     access_key: str
     secret_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """A service account: a key pair under ``user`` that the store refuses after ``expires_at``."""
+
+    user: str
+    id: str
+    description: str
+    access_key: str
+    expires_at: datetime
+    secret_key: str = field(default="", repr=False)
+    """Only known when the key is created; empty when listed."""
 
 
 def _text(root: ET.Element, tag: str) -> str:
@@ -120,8 +139,10 @@ class StorageIdentities:
                 raise
 
     def delete_user(self, user: str) -> None:
-        """Delete ``user`` with its keys and policies; a missing user is not an error."""
+        """Delete ``user`` with its session keys, keys and policies; a missing user is not an error."""
         try:
+            for session in self.list_session_keys(user):
+                self.delete_session_key(session.id)
             for key in self.list_access_keys(user):
                 self._call("DeleteAccessKey", UserName=user, AccessKeyId=key)
             self._call("DeleteUser", UserName=user)
@@ -182,3 +203,56 @@ class StorageIdentities:
                 f"the policy {name} of {user} is not a JSON document: {text[:100]!r}"
             ) from exc
         return document
+
+    # Session keys (service accounts)
+
+    def create_session_key(self, user: str, description: str, expires_at: datetime) -> SessionKey:
+        """A new key pair under ``user``, with its policy, refused by the store after ``expires_at``."""
+        root = self._call(
+            "CreateServiceAccount",
+            ParentUser=user,
+            Description=description,
+            Expiration=str(int(expires_at.timestamp())),
+        )
+        return SessionKey(
+            user=user,
+            id=_text(root, "ServiceAccountId"),
+            description=description,
+            access_key=_text(root, "AccessKeyId"),
+            expires_at=_timestamp(_text(root, "Expiration")),
+            secret_key=_text(root, "SecretAccessKey"),
+        )
+
+    def list_session_keys(self, user: str) -> list[SessionKey]:
+        """The session keys of ``user`` (without their secrets), expired ones included."""
+        root = self._call("ListServiceAccounts", ParentUser=user)
+        keys = []
+        for member in root.iter():
+            if member.tag not in (f"{_NS}member", "member"):
+                continue
+            parent = _text(member, "ParentUser")
+            if parent != user:
+                continue
+            keys.append(
+                SessionKey(
+                    user=parent,
+                    id=_text(member, "ServiceAccountId"),
+                    description=next(iter(_all_text(member, "Description")), ""),
+                    access_key=_text(member, "AccessKeyId"),
+                    expires_at=_timestamp(_text(member, "Expiration")),
+                )
+            )
+        return keys
+
+    def delete_session_key(self, key_id: str) -> None:
+        """Delete the session key ``key_id``; the store refuses it from then on."""
+        self._call("DeleteServiceAccount", ServiceAccountId=key_id)
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise StorageIdentityError(
+            f"the identity API answered a time that is not ISO 8601: {text!r}"
+        ) from exc

@@ -3,10 +3,15 @@
 Pure builders of IAM policy documents (the JSON dialect S3-compatible stores accept
 through ``PutUserPolicy``). A project's storage identity gets exactly the buckets its
 spec names; everything else is denied by default because nothing else is allowed.
+
+With ``source_cidrs`` every statement also carries an ``IpAddress`` condition on
+``aws:SourceIp``, so the same key is refused when it is used from anywhere else
+(SeaweedFS enforces this for user policies and the session keys under them).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -44,14 +49,32 @@ def check_bucket_name(name: str) -> None:
         )
 
 
-def make_bucket_policy(grants: tuple[BucketGrant, ...]) -> dict[str, Any]:
-    """The policy document allowing exactly ``grants`` (one statement per bucket)."""
+def check_source_cidr(cidr: str) -> None:
+    """Raise when ``cidr`` is not an address range such as ``10.244.0.0/16``."""
+    try:
+        ipaddress.ip_network(cidr, strict=False)
+    except ValueError as exc:
+        raise InvalidBucketGrant(
+            f"{cidr!r} is not an address range: write e.g. 10.244.0.0/16"
+        ) from exc
+
+
+def make_bucket_policy(
+    grants: tuple[BucketGrant, ...], source_cidrs: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The policy document allowing exactly ``grants`` (one statement per bucket), only
+    from ``source_cidrs`` when any are given."""
     if not grants:
         raise InvalidBucketGrant("a storage policy needs at least one bucket grant")
+    for cidr in source_cidrs:
+        check_source_cidr(cidr)
     statements: list[dict[str, Any]] = []
     for grant in grants:
         check_bucket_name(grant.bucket)
         statements.extend(_statements(grant))
+    if source_cidrs:
+        source = {"IpAddress": {"aws:SourceIp": list(source_cidrs)}}
+        statements = [{**s, "Condition": {**s.get("Condition", {}), **source}} for s in statements]
     return {"Version": "2012-10-17", "Statement": statements}
 
 

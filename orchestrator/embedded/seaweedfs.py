@@ -6,8 +6,9 @@ even when switched off (the admin server). ``-ip.bind=127.0.0.1`` keeps every po
 local and ``-master.telemetry=false`` stops the master from reporting to the internet.
 
 Identities: ``s3.json`` holds the admin identity the store starts with. Further
-identities (one per project) are created at runtime through the IAM-compatible API on
-the S3 port (``-s3.iam.readOnly=false``); see
+identities (one per researcher of a project, with expiring session keys under them) are
+created at runtime through the IAM-compatible API on the S3 port
+(``-s3.iam.readOnly=false``); see
 :class:`orchestrator.adapters.s3_identities.StorageIdentities`. Those are kept by the
 filer, so they survive a restart with the same data directory.
 """

@@ -12,6 +12,11 @@ Triggers: creation, spec or label changes, operator start (resume), a timer ever
 in project namespaces, so one deleted or edited by hand is restored, and one the
 controller did not make removed, at once rather than at the next resync, and a watch
 on project Namespaces, so a label changed by hand (Pod Security) is restored at once.
+
+A watch on user servers' pods gives each server its personal storage key when it
+appears (:func:`~orchestrator.services.projects.storage_sessions.start_storage_session`)
+and revokes the key when it goes. A pod is taken for a project's server only in that
+project's namespace, with the member named by KubeSpawner's username annotation.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ import kopf
 
 from orchestrator.domain.projects import naming
 from orchestrator.domain.projects.conditions import ConditionType, Phase
-from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, PLURAL
+from orchestrator.domain.projects.manifests.storage_session import ServerPod
+from orchestrator.domain.projects.spec import API_GROUP, API_VERSION, PLURAL, InvalidProjectSpec
+from orchestrator.domain.projects.storage import StorageKeyRefused
 from orchestrator.operator.metrics import ControllerMetrics
 from orchestrator.services.projects.ports import ProjectPorts
 from orchestrator.services.projects.reconciling import (
@@ -42,10 +49,16 @@ from orchestrator.services.projects.reconciling import (
 )
 from orchestrator.services.projects.results import ReconcileResult
 from orchestrator.services.projects.status import project_status, status_patch
+from orchestrator.services.projects.storage_sessions import (
+    end_storage_session,
+    start_storage_session,
+)
 
 log = logging.getLogger(__name__)
 
 RESOURCE = (API_GROUP, API_VERSION, PLURAL)
+USERNAME_ANNOTATION = "hub.jupyter.org/username"
+"""Where KubeSpawner names the user a server belongs to."""
 BACKOFF_SECONDS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 """Delays before retrying a project whose dependency was unavailable, by attempt."""
 
@@ -247,6 +260,49 @@ class Controller:
                 message=change.message,
             )
 
+    async def server_changed(
+        self,
+        event: str | None,
+        body: kopf.Body,
+        projects: kopf.Index[str, kopf.Body],
+        logger: logging.Logger | logging.LoggerAdapter[Any] = log,
+    ) -> None:
+        """Issue the storage key of a user server that appeared, revoke that of one gone."""
+        meta = body.meta
+        project = meta.labels.get(naming.PROJECT_LABEL)
+        member = meta.annotations.get(USERNAME_ANNOTATION)
+        name, uid = meta.name, meta.uid
+        if not project or meta.namespace != naming.namespace_name(project) or not member:
+            return  # not a project's user server as KubeSpawner makes them
+        if name is None or uid is None or not name.startswith(naming.SERVER_POD_PREFIX):
+            return
+        pod = ServerPod(project=project, name=name, uid=uid, member=member)
+        try:
+            if event == "DELETED" or meta.get("deletionTimestamp"):
+                await asyncio.to_thread(end_storage_session, pod, ports=self.ports)
+                return
+            for project_body in projects.get(project, ()):
+                if project_body.meta.get("deletionTimestamp"):
+                    return
+                await asyncio.to_thread(
+                    partial(
+                        start_storage_session,
+                        pod,
+                        dict(project_body.spec),
+                        ports=self.ports,
+                        now=self.clock(),
+                    )
+                )
+        except (StorageKeyRefused, InvalidProjectSpec) as exc:
+            logger.warning("server %s of project %s gets no storage key: %s", name, project, exc)
+        except Exception as exc:
+            for error, reason in self.ports.unavailable:
+                if isinstance(exc, error):
+                    # The next event of the pod (it changes while it starts) tries again.
+                    logger.warning("storage key of server %s: %s: %s", name, reason, exc)
+                    return
+            raise
+
     async def teardown(self, *, name: str, spec: Mapping[str, Any], retry: int) -> None:
         """Remove everything ``name`` owns; retried until every dependency answered."""
         async with self.lock(name):
@@ -339,6 +395,24 @@ def register(registry: kopf.OperatorRegistry, controller: Controller) -> None:
         ours = labels.get(naming.MANAGED_BY_LABEL) == naming.MANAGED_BY
         if type in {"DELETED", "MODIFIED"} or (type == "ADDED" and not ours):
             await controller.reconcile_watched(project, projects)
+
+    @kopf.on.event(
+        "",
+        "v1",
+        "pods",
+        registry=registry,
+        labels={
+            naming.COMPONENT_LABEL: naming.SINGLEUSER_COMPONENT,
+            naming.PROJECT_LABEL: kopf.PRESENT,
+        },
+    )
+    async def server_changed(
+        type: str,
+        body: kopf.Body,
+        logger: logging.Logger | logging.LoggerAdapter[Any],
+        **kwargs: Any,
+    ) -> None:
+        await controller.server_changed(type, body, kwargs["projects"], logger)
 
     @kopf.on.event(
         "apps",

@@ -68,6 +68,12 @@ class OperatorSettings(BaseSettings):
     """Address range of Vault that enclaves may reach; empty: no egress rule."""
     kube_api_cidr: str = ""
     """Address range of the Kubernetes API server, which each project's hub calls; empty: no egress rule."""
+    workspace_cidr: str = ""
+    """Address range of project pods: storage keys are refused from anywhere else (an
+    ``aws:SourceIp`` condition in their policy); empty: no condition."""
+    storage_session_hours: float = Field(default=8.0, gt=0.0, le=168.0)
+    """Lifetime of the personal storage key issued for each user server; the store
+    refuses it afterwards, and it is revoked earlier when the server stops."""
     kube_api_port: int = Field(default=443, ge=1, le=65535)
     """Port of the Kubernetes API server as pods see it."""
     airlock_namespace: str
@@ -136,7 +142,7 @@ class OperatorSettings(BaseSettings):
                 )
         return value
 
-    @field_validator("s3_cidr", "vault_cidr", "kube_api_cidr")
+    @field_validator("s3_cidr", "vault_cidr", "kube_api_cidr", "workspace_cidr")
     @classmethod
     def _cidr(cls, value: str) -> str:
         if value:
@@ -168,4 +174,6 @@ def make_platform(settings: OperatorSettings) -> Platform:
         operator_service_account=settings.service_account,
         operator_project_role=settings.project_role,
         platform_buckets=(*settings.platform_buckets, ARCHIVE_BUCKET),
+        workspace_cidr=settings.workspace_cidr,
+        storage_session_seconds=max(1, round(settings.storage_session_hours * 3600)),
     )

@@ -11,6 +11,7 @@ import copy
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from orchestrator.domain.projects import naming
@@ -38,9 +39,10 @@ PLATFORM = Platform(
 
 
 @dataclass(frozen=True)
-class KeyPair:
+class SessionKeyPair:
     access_key: str
     secret_key: str
+    expires_at: datetime
 
 
 class VaultDown(Exception):
@@ -170,25 +172,36 @@ class MemoryStore:
             self.writes += 1
         return created
 
-    def _new_key(self, user: str) -> KeyPair:
-        pair = KeyPair(f"AK{next(self._serial)}", "secret")
-        self.identities[user]["keys"][pair.access_key] = pair.secret_key
-        self.writes += 1
-        return pair
-
-    def ensure_identity(self, user: str, policy_document: dict[str, Any]) -> KeyPair | None:
+    def ensure_member_identity(self, user: str, policy_document: dict[str, Any]) -> bool:
         identity = self.identities.setdefault(user, {"policy": None, "keys": {}})
-        if identity["policy"] != policy_document:
-            identity["policy"] = dict(policy_document)
+        if identity["policy"] == policy_document:
+            return False
+        identity["policy"] = dict(policy_document)
+        self.writes += 1
+        return True
+
+    def issue_session_key(self, user: str, session: str, expires_at: datetime) -> SessionKeyPair:
+        key = SessionKeyPair(f"AK{next(self._serial)}", "secret", expires_at)
+        self.identities[user]["keys"][key.access_key] = session
+        self.writes += 1
+        return key
+
+    def list_sessions(self, user: str) -> list[str]:
+        return sorted(set(self.identities.get(user, {}).get("keys", {}).values()))
+
+    def end_session(self, user: str, session: str) -> int:
+        keys = self.identities.get(user, {}).get("keys", {})
+        ended = [k for k, s in keys.items() if s == session]
+        for key in ended:
+            del keys[key]
             self.writes += 1
-        return None if identity["keys"] else self._new_key(user)
+        return len(ended)
+
+    def list_identities(self) -> list[str]:
+        return list(self.identities)
 
     def access_keys(self, user: str) -> list[str]:
         return list(self.identities.get(user, {}).get("keys", {}))
-
-    def replace_access_keys(self, user: str) -> KeyPair:
-        self.identities[user]["keys"].clear()
-        return self._new_key(user)
 
     def revoke_identity(self, user: str) -> None:
         if self.identities.pop(user, None) is not None:

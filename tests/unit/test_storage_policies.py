@@ -69,3 +69,21 @@ def test_a_prefix_limits_listing_and_reading_to_keys_under_it() -> None:
 def test_prefixes_that_would_widen_a_grant_are_refused(prefix: str) -> None:
     with pytest.raises(InvalidBucketGrant, match="not a key prefix"):
         make_bucket_policy((BucketGrant("ok-bucket", prefix=prefix),))
+
+
+def test_source_ranges_condition_every_statement_prefix_conditions_included() -> None:
+    policy = make_bucket_policy(
+        (BucketGrant("tre-a-outbox", writable=True), BucketGrant("data", prefix="2024/")),
+        source_cidrs=("10.244.0.0/16",),
+    )
+    source = {"aws:SourceIp": ["10.244.0.0/16"]}
+    assert [s.get("Condition") for s in policy["Statement"]] == [
+        {"IpAddress": source},
+        {"StringLike": {"s3:prefix": ["2024/*"]}, "IpAddress": source},
+        {"IpAddress": source},
+    ]
+
+
+def test_a_source_range_that_is_not_an_address_range_is_refused() -> None:
+    with pytest.raises(InvalidBucketGrant, match=r"'10\.0\.0\.300/8' is not an address range"):
+        make_bucket_policy((BucketGrant("tre-a-inputs"),), source_cidrs=("10.0.0.300/8",))

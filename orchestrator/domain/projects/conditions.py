@@ -104,6 +104,15 @@ def is_suspended(spec: ProjectSpec, now: datetime) -> bool:
     return spec.suspended or is_expired(spec, now)
 
 
+def suspension(spec: ProjectSpec, now: datetime) -> str | None:
+    """Why the project is suspended now (a sentence), or None if it is not."""
+    if spec.suspended:
+        return "suspended by hand (spec.suspended)"
+    if is_expired(spec, now) and spec.expires_at is not None:
+        return f"its data-use agreement ended at {spec.expires_at.isoformat()} (spec.expiresAt)"
+    return None
+
+
 def merge_conditions(
     current: Iterable[dict[str, str]], update: Condition, now: datetime
 ) -> list[dict[str, str]]:

@@ -7,6 +7,9 @@ below is a valid namespace, bucket, Vault or storage-identity name.
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 """Label on every object the controller creates."""
 MANAGED_BY = "tre-orchestrator"
@@ -94,6 +97,37 @@ def vault_role_name(project: str) -> str:
 def storage_identity_name(project: str) -> str:
     """The object-storage identity (user) holding the project's bucket policy."""
     return f"tre-project-{project}"
+
+
+MEMBER_IDENTITY_PREFIX = "tre-member-"
+_MEMBER_DIGEST = 16
+
+
+def member_storage_identity(project: str, member: str) -> str:
+    """The object-storage user under which ``member``'s session keys in ``project`` live.
+
+    The member is named by a digest, so any user name gives a valid identity name.
+    """
+    digest = hashlib.sha256(member.encode()).hexdigest()[:_MEMBER_DIGEST]
+    return f"{MEMBER_IDENTITY_PREFIX}{project}-{digest}"
+
+
+def is_member_storage_identity(project: str, identity: str) -> bool:
+    """Whether ``identity`` is a member identity of ``project`` (not of ``project-x``)."""
+    prefix = f"{MEMBER_IDENTITY_PREFIX}{project}-"
+    rest = identity.removeprefix(prefix)
+    return rest != identity and re.fullmatch(f"[0-9a-f]{{{_MEMBER_DIGEST}}}", rest) is not None
+
+
+SERVER_POD_PREFIX = "jupyter-"
+"""User servers' pods are named ``jupyter-{user_server}`` (KubeSpawner's template)."""
+SESSION_SECRET_PREFIX = f"{PROJECT_PREFIX}storage-"
+
+
+def session_secret_name(user_server: str) -> str:
+    """The Secret holding the storage key of the user server ``user_server`` (the slug
+    KubeSpawner puts in pod and volume names)."""
+    return f"{SESSION_SECRET_PREFIX}{user_server}"
 
 
 def vault_storage_secret_path(project: str) -> str:

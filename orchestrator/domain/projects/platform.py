@@ -63,6 +63,12 @@ class Platform:
     """Audience of the projected token workspaces log in to Vault with."""
     credential_ttl_seconds: int = 3600
     """Lifetime of Vault tokens and projected tokens issued to workspaces."""
+    storage_session_seconds: int = 8 * 3600
+    """Lifetime of the personal storage key issued for each workspace session; the store
+    refuses the key after it (``TRE_OPERATOR_STORAGE_SESSION_HOURS``)."""
+    workspace_cidr: str = ""
+    """Address range of project pods; when set, storage keys are refused from anywhere
+    else (``TRE_OPERATOR_WORKSPACE_CIDR``)."""
     home_storage_class: str = ""
     """StorageClass of home volumes; empty means the cluster default."""
     home_size: str = "10Gi"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from orchestrator.domain.projects.platform import Platform
@@ -80,14 +81,17 @@ class ProjectVault(Protocol):
         ...
 
 
-class AccessKey(Protocol):
-    """A storage access key; the secret is only known when it is created."""
+class SessionKey(Protocol):
+    """A storage key the store refuses after ``expires_at``; the secret only at creation."""
 
     @property
     def access_key(self) -> str: ...
 
     @property
     def secret_key(self) -> str: ...
+
+    @property
+    def expires_at(self) -> datetime: ...
 
 
 class ProjectStore(Protocol):
@@ -98,16 +102,28 @@ class ProjectStore(Protocol):
         """Create the missing buckets; those it created."""
         ...
 
-    def ensure_identity(self, user: str, policy_document: dict[str, Any]) -> AccessKey | None:
-        """Make the identity exist with that policy and one key; the key only if it made one."""
-        ...
-
-    def replace_access_keys(self, user: str) -> AccessKey:
-        """Delete every key of ``user`` and create a new one."""
-        ...
-
     def revoke_identity(self, user: str) -> None:
         """Delete the identity and its keys (a missing one is not an error)."""
+        ...
+
+    def ensure_member_identity(self, user: str, policy_document: dict[str, Any]) -> bool:
+        """Make the identity exist with that policy and no keys of its own; True if it wrote."""
+        ...
+
+    def issue_session_key(self, user: str, session: str, expires_at: datetime) -> SessionKey:
+        """A new key under ``user`` for ``session``, refused by the store after ``expires_at``."""
+        ...
+
+    def list_sessions(self, user: str) -> list[str]:
+        """The sessions ``user`` holds keys for (expired ones included)."""
+        ...
+
+    def end_session(self, user: str, session: str) -> int:
+        """Delete the keys of ``session`` under ``user``; how many."""
+        ...
+
+    def list_identities(self) -> list[str]:
+        """Every identity of the store."""
         ...
 
     def retire_buckets(self, names: list[str], retention: Any, archive_bucket: str) -> list[str]:

@@ -10,7 +10,8 @@ caller to retry. An invalid spec, or one asking for more than the platform allow
 the problems as the message; nothing is changed until the spec is fixed.
 
 :func:`teardown_project` removes what the project owns: Vault logins, policy, role and
-secret, the storage identity, the buckets (per ``retention``) and the namespace.
+secret, the storage identities with every key, the buckets (per ``retention``) and the
+namespace.
 """
 
 from __future__ import annotations
@@ -31,18 +32,19 @@ from orchestrator.domain.projects.conditions import (
     Condition,
     ConditionType,
     Phase,
-    is_expired,
     phase,
+    suspension,
 )
 from orchestrator.domain.projects.desired import desired_objects
 from orchestrator.domain.projects.enclave import Enclave
 from orchestrator.domain.projects.manifests.access import OPERATOR_BINDING
 from orchestrator.domain.projects.manifests.hub import make_hub_secret
-from orchestrator.domain.projects.spec import InvalidProjectSpec, ProjectSpec, parse_project
+from orchestrator.domain.projects.spec import InvalidProjectSpec, parse_project
 from orchestrator.domain.projects.storage import make_project_storage_policy
 from orchestrator.domain.projects.vault_policy import make_vault_policy, make_vault_role
 from orchestrator.services.projects.ports import ProjectPorts
 from orchestrator.services.projects.results import Change, ReconcileResult, TeardownResult
+from orchestrator.services.projects.storage_sessions import revoke_storage_identities
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,8 +61,6 @@ AREAS = frozenset({KUBERNETES, VAULT, STORAGE})
 """What a reconcile covers: the cluster objects, Vault, and object storage."""
 ARCHIVE_BUCKET = "tre-archive"
 """Where archived projects' buckets are copied, under ``<bucket>/``."""
-ACCESS_KEY = "access_key"
-SECRET_KEY = "secret_key"
 
 
 class _Unavailable(Exception):
@@ -122,15 +122,6 @@ def _describe(manifest: Mapping[str, Any]) -> str:
     return f"{manifest['kind']}/{manifest['metadata']['name']}"
 
 
-def suspension(spec: ProjectSpec, now: datetime) -> str | None:
-    """Why the project is suspended now (a sentence), or None if it is not."""
-    if spec.suspended:
-        return "suspended by hand (spec.suspended)"
-    if is_expired(spec, now) and spec.expires_at is not None:
-        return f"its data-use agreement ended at {spec.expires_at.isoformat()} (spec.expiresAt)"
-    return None
-
-
 def reconcile_project(
     name: str,
     spec: Mapping[str, Any],
@@ -181,7 +172,7 @@ def reconcile_project(
     if STORAGE in areas:
         run.guarded(
             ConditionType.STORAGE_READY,
-            lambda: _reconcile_storage(run, enclave, entering_suspension=entering),
+            lambda: _reconcile_storage(run, enclave),
         )
     if hub_available is not None:
         run.conditions.append(_hub_condition(hub_available, why_suspended))
@@ -342,47 +333,43 @@ def _reconcile_vault(run: _Run, enclave: Enclave, *, entering_suspension: bool) 
     )
 
 
-def _reconcile_storage(run: _Run, enclave: Enclave, *, entering_suspension: bool) -> None:
-    storage, vault = run.ports.storage, run.ports.vault
+def _reconcile_storage(run: _Run, enclave: Enclave) -> None:
+    """Buckets, and no storage identity anyone may no longer hold.
+
+    Keys are issued per user server (:mod:`.storage_sessions`), so a new project needs
+    no identity at all: only its buckets.
+    """
+    storage = run.ports.storage
     project = enclave.project
-    user = naming.storage_identity_name(project)
-    path = naming.vault_storage_secret_path(project)
     buckets = list(naming.project_buckets(project))
     with run.area(STORAGE):
         for bucket in storage.ensure_buckets(buckets):
             run.wrote(True, f"bucket {bucket}")
+        if enclave.suspended:
+            revoked = revoke_storage_identities(project, None, ports=run.ports, policy=None)
+        else:
+            policy = make_project_storage_policy(project, enclave.spec, enclave.platform)
+            revoked = revoke_storage_identities(
+                project, enclave.spec, ports=run.ports, policy=policy
+            )
+    for what in revoked:
+        run.wrote(True, f"storage identity {what} (revoked)")
     if enclave.suspended:
-        # The identity goes (its keys with it); the buckets and their data stay.
-        if entering_suspension:
-            with run.area(STORAGE):
-                storage.revoke_identity(user)
-                run.wrote(True, f"storage identity {user} (revoked)")
         run.conditions.append(
             Condition(
-                ConditionType.STORAGE_READY, "False", "Suspended", "Access keys revoked; data kept."
+                ConditionType.STORAGE_READY,
+                "False",
+                "Suspended",
+                "Storage keys revoked; data kept.",
             )
         )
         return
-    with run.area(STORAGE):
-        pair = storage.ensure_identity(user, make_project_storage_policy(project, enclave.spec))
-    if pair is None:
-        with run.area(VAULT):
-            stored = vault.read_secret(path)
-        if stored is None:
-            # A key was made but never stored (Vault was down then): replace it.
-            with run.area(STORAGE):
-                pair = storage.replace_access_keys(user)
-    if pair is not None:
-        run.wrote(True, f"access key {pair.access_key}")
-        with run.area(VAULT):
-            secret = {ACCESS_KEY: pair.access_key, SECRET_KEY: pair.secret_key}
-            run.wrote(vault.put_secret(path, secret), "Vault storage secret")
     run.conditions.append(
         Condition(
             ConditionType.STORAGE_READY,
             "True",
             "Provisioned",
-            f"Buckets {', '.join(buckets)}; identity {user}.",
+            f"Buckets {', '.join(buckets)}; keys issued per user server.",
         )
     )
 
@@ -403,8 +390,8 @@ def teardown_project(name: str, spec: Mapping[str, Any], *, ports: ProjectPorts)
             ports.vault.remove_project(policy, role, naming.vault_storage_secret_path(name))
             run.wrote(True, "Vault role, policy, logins and secret")
         with run.area(STORAGE):
-            ports.storage.revoke_identity(naming.storage_identity_name(name))
-            run.wrote(True, "storage identity")
+            revoke_storage_identities(name, None, ports=ports, policy=None)
+            run.wrote(True, "storage identities")
             for bucket in ports.storage.retire_buckets(buckets, retention, ARCHIVE_BUCKET):
                 run.wrote(True, f"bucket {bucket}")
         with run.area(KUBERNETES):

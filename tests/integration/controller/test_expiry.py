@@ -10,11 +10,13 @@ from typing import Any
 import hvac
 import hvac.exceptions
 import pytest
+from minio.error import S3Error
 
 from orchestrator.domain.projects import naming
 from orchestrator.domain.projects.enclave import container_security_context, pod_security_context
 from tests.integration.controller.platform import ControllerCluster
 from tests.integration.controller.projects import Projects, make_spec, project_name
+from tests.integration.controller.servers import server_key, start_server
 
 
 def workspace_login(kube: Any, openbao: Any, project: str) -> hvac.Client:
@@ -53,15 +55,12 @@ def test_a_project_is_suspended_when_its_agreement_expires_and_its_data_is_kept(
     projects.wait_for_phase(name, "Ready", timeout=120)
 
     workspace = workspace_login(kube, openbao, name)
-    path = naming.vault_storage_secret_path(name)
-    keys = workspace.secrets.kv.v2.read_secret_version(
-        path=path, mount_point="tre", raise_on_deleted_version=True
-    )["data"]["data"]
+    start_server(kube, name, "alice")
+    keys = server_key(kube, name, "alice")
     outbox = naming.outbox_bucket(name)
     researcher = s3.client_for(keys["access_key"], keys["secret_key"])
 
     def wrote() -> bool:
-        # The store takes a few seconds to honour a new identity's key.
         try:
             researcher.put_object(outbox, "results.csv", io.BytesIO(b"a,b\n1,2\n"), 8)
         except Exception:
@@ -88,7 +87,10 @@ def test_a_project_is_suspended_when_its_agreement_expires_and_its_data_is_kept(
         workspace.auth.token.lookup_self()
     with pytest.raises(hvac.exceptions.VaultError):
         workspace_login(kube, openbao, name)
-    assert naming.storage_identity_name(name) not in s3.identities().list_users()
+    assert naming.member_storage_identity(name, "alice") not in s3.identities().list_users()
+    with pytest.raises(S3Error) as refused:
+        researcher.put_object(outbox, "more.csv", io.BytesIO(b"x"), 1)
+    assert refused.value.code == "InvalidAccessKeyId"
     kept = s3.client().get_object(outbox, "results.csv")
     assert kept.read() == b"a,b\n1,2\n"
     kept.close()

@@ -113,20 +113,13 @@ def test_a_project_becomes_a_ready_enclave_with_its_hub_running(
 
     buckets = {bucket.name for bucket in s3.client().list_buckets()}
     assert set(naming.project_buckets(name)) <= buckets
-    assert naming.storage_identity_name(name) in s3.identities().list_users()
+    # Storage keys are issued per user server: a new project has no storage identity.
+    users = s3.identities().list_users()
+    assert naming.storage_identity_name(name) not in users
+    assert not [u for u in users if naming.is_member_storage_identity(name, u)]
     vault = openbao.client()
-    policy = vault.sys.read_policy(naming.vault_policy_name(name))
-    assert naming.vault_storage_secret_path(name) in str(policy)
     role = vault.auth.kubernetes.read_role(naming.vault_role_name(name))
     assert role["bound_service_account_namespaces"] == [namespace]
-    secret = vault.secrets.kv.v2.read_secret_version(
-        path=naming.vault_storage_secret_path(name),
-        mount_point="tre",
-        raise_on_deleted_version=True,
-    )["data"]["data"]
-    assert secret["access_key"] in s3.identities().list_access_keys(
-        naming.storage_identity_name(name)
-    )
 
 
 def test_an_idle_resync_of_an_unchanged_project_writes_nothing(

@@ -1,8 +1,9 @@
-"""A project's buckets and storage identity on a real S3 store (SeaweedFS)."""
+"""A project's buckets, member identities and session keys on a real S3 store (SeaweedFS)."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -14,7 +15,7 @@ from orchestrator.adapters.project_storage import (
     StorageRefused,
     StorageUnavailable,
 )
-from orchestrator.adapters.s3_identities import AccessKeyPair, StorageIdentities
+from orchestrator.adapters.s3_identities import SessionKey, StorageIdentities
 from orchestrator.domain.storage_policies import BucketGrant, make_bucket_policy
 from orchestrator.embedded.seaweedfs import SeaweedFS
 from tests.integration.controller.polling import eventually
@@ -54,12 +55,12 @@ def storage(s3: SeaweedFS) -> ProjectStorage:
     return ProjectStorage(s3.client(), s3.identities())
 
 
-def _provision(storage: ProjectStorage, s3: SeaweedFS, project: str) -> AccessKeyPair:
+def _provision(storage: ProjectStorage, s3: SeaweedFS, project: str) -> SessionKey:
     storage.ensure_buckets([f"tre-{project}-inputs", f"tre-{project}-outbox"])
     _put(s3.client(), f"tre-{project}-inputs", "data.csv", b"a,b\n")
-    key = storage.ensure_identity(f"tre-project-{project}", _policy(project))
-    assert key is not None
-    return key
+    user = f"tre-member-{project}-0123456789abcdef"
+    assert storage.ensure_member_identity(user, _policy(project)) is True
+    return storage.issue_session_key(user, "session-1", datetime.now(UTC) + timedelta(hours=1))
 
 
 def test_ensure_buckets_creates_only_the_missing_ones(storage: ProjectStorage) -> None:
@@ -87,16 +88,16 @@ def test_project_identity_reads_inputs_writes_outbox_and_nothing_else(
     assert _refused(lambda: _put(project, f"tre-{theirs}-outbox", "x")) == "AccessDenied"
 
 
-def test_second_ensure_identity_returns_no_key_and_keeps_the_first_working(
+def test_second_ensure_member_identity_writes_nothing_and_keeps_the_key_working(
     storage: ProjectStorage, s3: SeaweedFS
 ) -> None:
     project = _project()
     key = _provision(storage, s3, project)
-    user = f"tre-project-{project}"
+    user = f"tre-member-{project}-0123456789abcdef"
 
-    assert storage.ensure_identity(user, _policy(project)) is None
+    assert storage.ensure_member_identity(user, _policy(project)) is False
 
-    assert s3.identities().list_access_keys(user) == [key.access_key]
+    assert s3.identities().list_access_keys(user) == []
     client = s3.client_for(key.access_key, key.secret_key)
     assert eventually(lambda: _read(client, f"tre-{project}-inputs", "data.csv")) == b"a,b\n"
 
@@ -106,10 +107,10 @@ def test_changed_policy_is_put_again_and_takes_effect(
 ) -> None:
     project = _project()
     key = _provision(storage, s3, project)
-    user = f"tre-project-{project}"
+    user = f"tre-member-{project}-0123456789abcdef"
     outbox_only = make_bucket_policy((BucketGrant(f"tre-{project}-outbox", writable=True),))
 
-    assert storage.ensure_identity(user, outbox_only) is None
+    assert storage.ensure_member_identity(user, outbox_only) is True
 
     assert s3.identities().get_user_policy(user, storage.policy_name) == outbox_only
     client = s3.client_for(key.access_key, key.secret_key)
@@ -122,32 +123,27 @@ def test_changed_policy_is_put_again_and_takes_effect(
     eventually(inputs_denied)
 
 
-def test_identity_left_without_a_key_gets_a_new_one(storage: ProjectStorage, s3: SeaweedFS) -> None:
-    project = _project()
-    key = _provision(storage, s3, project)
-    user = f"tre-project-{project}"
-    s3.identities().delete_access_key(user, key.access_key)
-
-    fresh = storage.ensure_identity(user, _policy(project))
-
-    assert fresh is not None
-    assert fresh.access_key != key.access_key
-    assert s3.identities().list_access_keys(user) == [fresh.access_key]
-
-
-def test_replaced_keys_leave_only_the_new_one_working(
+def test_ended_session_key_stops_working_and_the_others_do_not(
     storage: ProjectStorage, s3: SeaweedFS
 ) -> None:
     project = _project()
-    old = _provision(storage, s3, project)
+    first = _provision(storage, s3, project)
+    user = f"tre-member-{project}-0123456789abcdef"
+    second = storage.issue_session_key(user, "session-2", datetime.now(UTC) + timedelta(hours=1))
+    first_client = s3.client_for(first.access_key, first.secret_key)
+    second_client = s3.client_for(second.access_key, second.secret_key)
 
-    new = storage.replace_access_keys(f"tre-project-{project}")
+    assert storage.list_sessions(user) == ["session-1", "session-2"]
+    assert storage.end_session(user, "session-1") == 1
+    assert storage.list_sessions(user) == ["session-2"]
 
-    assert s3.identities().list_access_keys(f"tre-project-{project}") == [new.access_key]
-    new_client = s3.client_for(new.access_key, new.secret_key)
-    assert eventually(lambda: _read(new_client, f"tre-{project}-inputs", "data.csv")) == b"a,b\n"
-    old_client = s3.client_for(old.access_key, old.secret_key)
-    eventually(lambda: _refused(lambda: _read(old_client, f"tre-{project}-inputs", "data.csv")))
+    assert _refused(lambda: _read(first_client, f"tre-{project}-inputs", "data.csv")) == (
+        "InvalidAccessKeyId"
+    )
+    assert _read(second_client, f"tre-{project}-inputs", "data.csv") == b"a,b\n"
+    assert storage.end_session(user, "session-1") == 0
+    assert storage.end_session("tre-member-nobody-0123456789abcdef", "session-1") == 0
+    assert storage.list_sessions("tre-member-nobody-0123456789abcdef") == []
 
 
 def test_revoked_identity_keys_stop_working(storage: ProjectStorage, s3: SeaweedFS) -> None:
@@ -156,15 +152,16 @@ def test_revoked_identity_keys_stop_working(storage: ProjectStorage, s3: Seaweed
     client = s3.client_for(key.access_key, key.secret_key)
     eventually(lambda: _read(client, f"tre-{project}-inputs", "data.csv"))
 
-    storage.revoke_identity(f"tre-project-{project}")
+    user = f"tre-member-{project}-0123456789abcdef"
+    storage.revoke_identity(user)
 
     def refused() -> None:
         code = _refused(lambda: _read(client, f"tre-{project}-inputs", "data.csv"))
         assert code == "InvalidAccessKeyId"
 
     eventually(refused)
-    assert f"tre-project-{project}" not in s3.identities().list_users()
-    storage.revoke_identity(f"tre-project-{project}")  # again: not an error
+    assert user not in storage.list_identities()
+    storage.revoke_identity(user)  # again: not an error
 
 
 def test_retention_keep_leaves_the_buckets(storage: ProjectStorage, s3: SeaweedFS) -> None:
@@ -229,7 +226,7 @@ def test_unreachable_store_is_reported_as_unavailable() -> None:
     with pytest.raises(StorageUnavailable, match="unreachable"):
         storage.ensure_buckets(["tre-nowhere-inputs"])
     with pytest.raises(StorageUnavailable):
-        storage.ensure_identity("tre-project-nowhere", _policy("nowhere"))
+        storage.ensure_member_identity("tre-member-nowhere-0123456789abcdef", _policy("nowhere"))
 
 
 def test_identity_without_rights_is_refused_with_the_reason(
@@ -245,4 +242,4 @@ def test_identity_without_rights_is_refused_with_the_reason(
     with pytest.raises(StorageRefused, match=f"creating bucket tre-{project}-extra.*AccessDenied"):
         as_project.ensure_buckets([f"tre-{project}-extra"])
     with pytest.raises(StorageRefused, match="ensuring storage identity"):
-        as_project.ensure_identity("tre-project-intruder", _policy(project))
+        as_project.ensure_member_identity("tre-member-intruder-0123456789abcdef", _policy(project))

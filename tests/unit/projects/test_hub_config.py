@@ -65,7 +65,21 @@ def test_user_servers_are_hardened() -> None:
     assert context["seccompProfile"] == {"type": "RuntimeDefault"}
     assert config["KubeSpawner.pod_security_context"]["runAsNonRoot"] is True
     mounts = {m["mountPath"] for m in config["KubeSpawner.volume_mounts"]}
-    assert mounts == {"/home/jovyan", "/tmp", "/var/run/secrets/tre/vault"}
+    assert mounts == {
+        "/home/jovyan",
+        "/tmp",
+        "/var/run/secrets/tre/storage",
+        "/var/run/secrets/tre/vault",
+    }
+
+
+def test_each_server_mounts_its_own_storage_key_named_after_its_pod() -> None:
+    config = run_config()
+    (volume,) = [v for v in config["KubeSpawner.volumes"] if "secret" in v]
+    assert volume["secret"]["secretName"] == "tre-storage-{user_server}"
+    assert config["KubeSpawner.pod_name_template"] == "jupyter-{user_server}"
+    env = config["KubeSpawner.environment"]
+    assert env["AWS_SHARED_CREDENTIALS_FILE"] == "/var/run/secrets/tre/storage/credentials"
 
 
 def test_user_servers_log_in_to_vault_with_a_vault_audience_token() -> None:
@@ -75,7 +89,7 @@ def test_user_servers_log_in_to_vault_with_a_vault_audience_token() -> None:
     assert source["serviceAccountToken"]["audience"] == "vault"
     env = config["KubeSpawner.environment"]
     assert env["TRE_VAULT_ROLE"] == "tre-project-diabetes"
-    assert env["TRE_STORAGE_SECRET"] == "tre/projects/diabetes/storage"
+    assert "TRE_STORAGE_SECRET" not in env
     assert env["TRE_OUTBOX_BUCKET"] == "tre-diabetes-outbox"
     # Braces doubled: KubeSpawner formats every environment value as a template, and the
     # pod then receives the JSON (tests/integration/test_jupyterhub_spawn.py spawns it).

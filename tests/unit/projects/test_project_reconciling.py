@@ -6,8 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orchestrator.domain.projects import naming
+from orchestrator.domain.projects.spec import parse_project
+from orchestrator.services.projects.ports import ProjectPorts
 from orchestrator.services.projects.reconciling import reconcile_project, teardown_project
 from orchestrator.services.projects.status import project_status, status_patch
+from orchestrator.services.projects.storage_sessions import issue_storage_key
 from tests.doubles.project_ports import (
     DownVault,
     MemoryCluster,
@@ -32,6 +35,15 @@ def spec(**overrides: Any) -> dict[str, Any]:
     return {**base, **overrides}
 
 
+def issue(
+    project: str, member: str, ports: ProjectPorts, body: dict[str, Any] | None = None
+) -> str:
+    """Issue ``member`` a session key as a starting server does; their identity's name."""
+    parsed = parse_project(project, body or spec())
+    issue_storage_key(project, parsed, member, "s1", ports=ports, now=NOW, suspension=None)
+    return naming.member_storage_identity(project, member)
+
+
 def conditions(result: Any) -> dict[str, str]:
     return {str(c.type): c.status for c in result.conditions}
 
@@ -50,8 +62,9 @@ def test_a_new_project_gets_every_area_and_is_ready() -> None:
     vault, storage = ports.vault, ports.storage
     assert isinstance(vault, MemoryVault)
     assert isinstance(storage, MemoryStore)
-    stored = vault.secrets[naming.vault_storage_secret_path("gen")]
-    assert storage.access_keys(naming.storage_identity_name("gen")) == [stored["access_key"]]
+    # Keys are issued per user server: a new project has buckets and no identity.
+    assert storage.identities == {}
+    assert naming.vault_storage_secret_path("gen") not in vault.secrets
 
 
 def test_a_second_reconcile_of_an_unchanged_project_writes_nothing() -> None:
@@ -139,6 +152,7 @@ def test_an_expired_project_is_suspended_once_and_keeps_its_data() -> None:
     ports = make_ports(cluster, vault, storage)
     expiring = spec(expiresAt="2026-06-01T12:30:00Z")
     reconcile_project("gen", expiring, ports=ports, now=NOW)
+    alice = issue("gen", "alice", ports)
     vault.logins[naming.vault_role_name("gen")] = 2
     storage.buckets[naming.outbox_bucket("gen")]["result.csv"] = b"1,2"
 
@@ -152,7 +166,8 @@ def test_an_expired_project_is_suspended_once_and_keeps_its_data() -> None:
     assert vault.logins == {}
     assert naming.vault_role_name("gen") not in vault.roles
     assert naming.vault_storage_secret_path("gen") not in vault.secrets
-    assert naming.storage_identity_name("gen") not in storage.identities
+    assert alice not in storage.identities
+    assert storage.identities == {}
     assert storage.buckets[naming.outbox_bucket("gen")] == {"result.csv": b"1,2"}
     again = reconcile_project("gen", expiring, ports=ports, now=later, previous_phase="Suspended")
     assert again.writes == 0
@@ -186,17 +201,16 @@ def test_suspension_stops_every_user_server_keeps_its_volume_and_lets_no_pod_sta
     assert cluster.objects[("ResourceQuota", "tre-gen", "project")]["spec"]["hard"]["pods"] == "5"
 
 
-def test_a_resumed_project_gets_a_fresh_key() -> None:
-    vault, storage = MemoryVault(), MemoryStore()
-    ports = make_ports(vault=vault, storage=storage)
+def test_a_resumed_project_is_ready_and_issues_keys_again() -> None:
+    storage = MemoryStore()
+    ports = make_ports(storage=storage)
     reconcile_project("gen", spec(suspended=True), ports=ports, now=NOW)
 
     result = reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Suspended")
 
     assert result.phase == "Ready"
     assert [c.reason for c in result.changes][-1] == "Resumed"
-    stored = vault.secrets[naming.vault_storage_secret_path("gen")]
-    assert storage.access_keys(naming.storage_identity_name("gen")) == [stored["access_key"]]
+    assert storage.access_keys(issue("gen", "alice", ports)) == ["AK0"]
 
 
 def test_vault_down_degrades_only_vault_and_asks_for_a_retry() -> None:
@@ -216,16 +230,33 @@ def test_vault_down_degrades_only_vault_and_asks_for_a_retry() -> None:
     assert hub_key("gen") in cluster.objects
 
 
-def test_a_key_lost_between_storage_and_vault_is_replaced() -> None:
-    vault, storage = MemoryVault(), MemoryStore()
-    ports = make_ports(vault=vault, storage=storage)
+def test_a_removed_researcher_loses_their_identity_and_the_others_keep_theirs() -> None:
+    storage = MemoryStore()
+    ports = make_ports(storage=storage)
+    both = spec(
+        members=[
+            {"username": "alice", "roles": ["researcher"]},
+            {"username": "bob", "roles": ["researcher"]},
+        ]
+    )
+    reconcile_project("gen", both, ports=ports, now=NOW)
+    alice, bob = issue("gen", "alice", ports, both), issue("gen", "bob", ports, both)
+    storage.identities["tre-member-gen-x-0123456789abcdef"] = {"policy": None, "keys": {}}
+
+    result = reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Ready")
+
+    assert f"storage identity {bob} (revoked)" in result.written
+    assert set(storage.identities) == {alice, "tre-member-gen-x-0123456789abcdef"}
+
+
+def test_the_shared_project_identity_of_earlier_versions_is_revoked() -> None:
+    storage = MemoryStore()
+    storage.identities["tre-project-gen"] = {"policy": None, "keys": {"AKOLD": "s"}}
+    ports = make_ports(storage=storage)
+
     reconcile_project("gen", spec(), ports=ports, now=NOW)
-    del vault.secrets[naming.vault_storage_secret_path("gen")]
 
-    reconcile_project("gen", spec(), ports=ports, now=NOW, previous_phase="Ready")
-
-    stored = vault.secrets[naming.vault_storage_secret_path("gen")]
-    assert storage.access_keys(naming.storage_identity_name("gen")) == [stored["access_key"]]
+    assert "tre-project-gen" not in storage.identities
 
 
 def test_teardown_removes_everything_and_buckets_follow_retention() -> None:
@@ -233,6 +264,7 @@ def test_teardown_removes_everything_and_buckets_follow_retention() -> None:
         cluster, vault, storage = MemoryCluster(), MemoryVault(), MemoryStore()
         ports = make_ports(cluster, vault, storage)
         reconcile_project("gen", spec(retention=retention), ports=ports, now=NOW)
+        issue("gen", "alice", ports)
         storage.buckets[naming.outbox_bucket("gen")]["out.txt"] = b"x"
 
         result = teardown_project("gen", spec(retention=retention), ports=ports)

@@ -13,10 +13,14 @@ User servers:
   writable ``/tmp`` (an emptyDir) and home (a PVC per user);
 * choose a profile from ``computeProfiles`` and an image from ``images`` only
   (anything else is refused before the pod is created);
-* receive no credentials: a projected token of audience ``Platform.vault_audience`` at
-  :data:`VAULT_TOKEN_DIR` lets them log in to Vault (role ``tre-project-<name>``) and
-  read the project's read-only dataset and read-write outbox credentials; environment
-  variables name the buckets, prefixes and URLs;
+* receive no project-wide credentials: a personal storage key, issued by the operator
+  for this server and refused by the store after the session lifetime, is mounted from
+  the Secret ``tre-storage-{user_server}`` at
+  :data:`~orchestrator.domain.projects.manifests.storage_session.STORAGE_KEY_DIR` (an
+  AWS credentials file that ``AWS_SHARED_CREDENTIALS_FILE`` names); a projected token of
+  audience ``Platform.vault_audience`` at :data:`VAULT_TOKEN_DIR` lets them log in to
+  Vault (role ``tre-project-<name>``); environment variables name the buckets, prefixes
+  and URLs;
 * serve no file downloads: ``/files/`` answers 403, nbconvert's exporters are disabled
   and hidden files are not served. This is defence in depth, not a boundary: the
   contents API still returns files for editing. The boundary is the network (user
@@ -34,6 +38,10 @@ from orchestrator.domain.projects.enclave import (
     WORKSPACE_UID,
     Enclave,
     container_security_context,
+)
+from orchestrator.domain.projects.manifests.storage_session import (
+    STORAGE_KEY_DIR,
+    STORAGE_VOLUME,
 )
 from orchestrator.domain.projects.quantities import parse_quantity
 
@@ -110,9 +118,7 @@ def _environment(enclave: Enclave) -> dict[str, str]:
         "TRE_VAULT_AUTH_MOUNT": platform.vault_kubernetes_mount,
         "TRE_VAULT_ROLE": naming.vault_role_name(project),
         "TRE_VAULT_TOKEN_FILE": f"{VAULT_TOKEN_DIR}/token",
-        "TRE_STORAGE_SECRET": (
-            f"{platform.vault_kv_mount}/{naming.vault_storage_secret_path(project)}"
-        ),
+        "AWS_SHARED_CREDENTIALS_FILE": f"{STORAGE_KEY_DIR}/credentials",
     }
 
 
@@ -120,6 +126,14 @@ def _volumes(enclave: Enclave) -> list[dict[str, Any]]:
     return [
         {"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}},
+        {
+            # Written by the operator when it sees the pod; the pod waits for it.
+            "name": STORAGE_VOLUME,
+            "secret": {
+                "secretName": naming.session_secret_name("{user_server}"),
+                "defaultMode": 0o440,
+            },
+        },
         {
             "name": "vault-token",
             "projected": {
@@ -140,6 +154,7 @@ def _volumes(enclave: Enclave) -> list[dict[str, Any]]:
 _VOLUME_MOUNTS = [
     {"name": "home", "mountPath": HOME_DIR},
     {"name": "tmp", "mountPath": "/tmp"},
+    {"name": STORAGE_VOLUME, "mountPath": STORAGE_KEY_DIR, "readOnly": True},
     {"name": "vault-token", "mountPath": VAULT_TOKEN_DIR, "readOnly": True},
 ]
 
@@ -163,6 +178,8 @@ def hub_settings(enclave: Enclave) -> dict[str, Any]:
         "Authenticator.admin_users": [],
         "KubeSpawner.namespace": enclave.namespace,
         "KubeSpawner.port": naming.SINGLEUSER_PORT,
+        # The operator finds a server's storage Secret from its pod's name.
+        "KubeSpawner.pod_name_template": f"{naming.SERVER_POD_PREFIX}{{user_server}}",
         "KubeSpawner.service_account": naming.WORKSPACE_SERVICE_ACCOUNT,
         "KubeSpawner.automount_service_account_token": False,
         "KubeSpawner.image": spec.images[0],
