@@ -65,9 +65,10 @@ namespace (the chart limits what it may bind to the project ClusterRole)."""
 def operator_rules() -> list[dict[str, Any]]:
     """The operator's ClusterRole rules, bound cluster-wide: its projects, namespaces (the
     admission policy keeps it to labelled ones), reads of the kinds it watches, its own
-    RoleBinding in a new project namespace, events. Nothing on Secrets, Pods,
-    ServiceAccounts or Roles: those come from :func:`project_rules`, bound in each
-    project namespace only."""
+    RoleBinding in a new project namespace, events, and reads of pods (it watches user
+    servers to give each its storage key). Nothing on Secrets, ServiceAccounts or Roles
+    and no write on Pods: those come from :func:`project_rules`, bound in each project
+    namespace only."""
     return [
         _rule(API_GROUP, [PLURAL], ("get", "list", "watch", "patch", "update")),
         _rule(API_GROUP, [f"{PLURAL}/status"], ("get", "patch", "update")),
@@ -79,6 +80,9 @@ def operator_rules() -> list[dict[str, Any]]:
             for api_version, kind in managed_kinds()
             if kind in WATCHED
         ),
+        # User servers are KubeSpawner's pods, not the controller's: it watches them to
+        # give each its storage key, so it reads (never writes) pods cluster-wide.
+        _rule("", ["pods"], READ),
         _rule("rbac.authorization.k8s.io", [PLURALS["RoleBinding"]], BIND),
         {
             "apiGroups": ["", "events.k8s.io"],

@@ -44,11 +44,14 @@ def test_the_operator_holds_every_right_it_grants_the_hub_in_project_namespaces_
                     assert allowed(group, resource, verb, in_project=True), (resource, verb)
 
 
-def test_outside_project_namespaces_it_holds_nothing_on_secrets_pods_or_accounts() -> None:
+def test_outside_project_namespaces_it_holds_nothing_on_secrets_or_accounts() -> None:
     for resource in ("secrets", "pods", "serviceaccounts", "roles", "configmaps"):
-        for verb in ("get", "list", "create", "patch", "delete"):
+        for verb in ("create", "update", "patch", "delete"):
             assert not allowed("", resource, verb), (resource, verb)
             assert not allowed("rbac.authorization.k8s.io", resource, verb), (resource, verb)
+        if resource != "pods":  # user servers are watched everywhere, read-only
+            for verb in ("get", "list", "watch"):
+                assert not allowed("", resource, verb), (resource, verb)
     # Only what a new project namespace needs before its RoleBinding exists.
     assert allowed("rbac.authorization.k8s.io", "rolebindings", "create")
     assert not allowed("rbac.authorization.k8s.io", "rolebindings", "delete")
