@@ -10,6 +10,7 @@ from orchestrator.cli.audit import audit
 from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
 from orchestrator.cli.operator import operator
+from orchestrator.cli.register import register
 from orchestrator.cli.up import up
 
 
@@ -24,6 +25,7 @@ cli.add_command(airlock)
 cli.add_command(audit)
 cli.add_command(check)
 cli.add_command(operator)
+cli.add_command(register)
 cli.add_command(up)
 
 

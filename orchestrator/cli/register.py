@@ -1,0 +1,94 @@
+"""``tre register publish``: write the public transparency register as static files.
+
+It reads projects as ``kubectl get researchprojects -o json`` prints them and
+requests as ``tre airlock status ID --json`` prints them (gathered into one JSON
+array), and writes ``index.html``, ``register.css`` and ``register.json`` into a
+folder any static web server can publish. Bad input is reported before anything
+is written; each file is replaced whole, never left half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.domain.register.entries import build_register
+from orchestrator.domain.register.feed import make_feed
+from orchestrator.domain.register.page import STYLESHEET, render_page, stylesheet
+from orchestrator.domain.register.sources import (
+    InvalidRegisterSource,
+    projects_from_list,
+    releases_from_requests,
+)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.BadParameter(f"{path}: cannot read it as JSON ({exc})") from exc
+
+
+def _write_whole(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@click.group()
+def register() -> None:
+    """The public transparency register of projects and releases."""
+
+
+@register.command()
+@click.option(
+    "--projects",
+    "projects_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="ResearchProjects as `kubectl get researchprojects -o json` prints them.",
+)
+@click.option(
+    "--requests",
+    "requests_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="A JSON array of airlock requests as `tre airlock status ID --json` prints them; "
+    "only released exports are published.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write index.html, register.css and register.json into (created if missing).",
+)
+def publish(projects_file: Path, requests_file: Path, out: Path) -> None:
+    """Write the register as static files."""
+    try:
+        built = build_register(
+            projects_from_list(_read_json(projects_file)),
+            releases_from_requests(_read_json(requests_file)),
+            at=datetime.now(UTC),
+        )
+    except InvalidRegisterSource as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    _write_whole(out / STYLESHEET, stylesheet())
+    _write_whole(out / "register.json", json.dumps(make_feed(built), indent=2) + "\n")
+    _write_whole(out / "index.html", render_page(built))
+    click.echo(
+        f"wrote {out}/index.html, {STYLESHEET} and register.json: "
+        f"{len(built.projects)} projects, {len(built.releases)} releases"
+    )
