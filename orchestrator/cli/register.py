@@ -1,8 +1,8 @@
 """``tre register publish``: write the public transparency register as static files.
 
 It reads projects as ``kubectl get researchprojects -o json`` prints them and
-requests as ``tre airlock status ID --json`` prints them (gathered into one JSON
-array), and writes ``index.html``, ``register.css`` and ``register.json`` into a
+requests either as ``tre airlock status ID --json`` prints them (gathered into one
+JSON array) or straight from the airlock database (read-only), and writes ``index.html``, ``register.css`` and ``register.json`` into a
 folder any static web server can publish. Bad input is reported before anything
 is written; each file is replaced whole, never left half-written.
 """
@@ -18,7 +18,8 @@ from typing import Any
 
 import click
 
-from orchestrator.domain.register.entries import build_register
+from orchestrator.adapters.database import Database, DatabaseError
+from orchestrator.domain.register.entries import ReleaseSource, build_register
 from orchestrator.domain.register.feed import make_feed
 from orchestrator.domain.register.page import STYLESHEET, render_page, stylesheet
 from orchestrator.domain.register.sources import (
@@ -26,6 +27,7 @@ from orchestrator.domain.register.sources import (
     projects_from_list,
     releases_from_requests,
 )
+from orchestrator.services.registering import TooManyReleases, released_exports
 
 
 def _read_json(path: Path) -> Any:
@@ -47,6 +49,18 @@ def _write_whole(path: Path, text: str) -> None:
         raise
 
 
+def _releases(requests_file: Path | None, database_url: str | None) -> tuple[ReleaseSource, ...]:
+    if requests_file is not None:
+        return releases_from_requests(_read_json(requests_file))
+    if database_url is None:
+        raise click.UsageError("give --requests FILE or --database-url URL")
+    database = Database(database_url)
+    try:
+        return released_exports(database)
+    finally:
+        database.dispose()
+
+
 @click.group()
 def register() -> None:
     """The public transparency register of projects and releases."""
@@ -64,9 +78,16 @@ def register() -> None:
     "--requests",
     "requests_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
+    default=None,
     help="A JSON array of airlock requests as `tre airlock status ID --json` prints them; "
     "only released exports are published.",
+)
+@click.option(
+    "--database-url",
+    envvar="TRE_AIRLOCK_DATABASE__URL",
+    default=None,
+    help="Read released requests from the airlock database instead (sqlite:///PATH or "
+    "postgresql+psycopg://...); default from TRE_AIRLOCK_DATABASE__URL.",
 )
 @click.option(
     "--out",
@@ -74,16 +95,16 @@ def register() -> None:
     required=True,
     help="Folder to write index.html, register.css and register.json into (created if missing).",
 )
-def publish(projects_file: Path, requests_file: Path, out: Path) -> None:
+def publish(
+    projects_file: Path, requests_file: Path | None, database_url: str | None, out: Path
+) -> None:
     """Write the register as static files."""
     try:
-        built = build_register(
-            projects_from_list(_read_json(projects_file)),
-            releases_from_requests(_read_json(requests_file)),
-            at=datetime.now(UTC),
-        )
-    except InvalidRegisterSource as exc:
+        projects = projects_from_list(_read_json(projects_file))
+        releases = _releases(requests_file, database_url)
+    except (InvalidRegisterSource, TooManyReleases, DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
+    built = build_register(projects, releases, at=datetime.now(UTC))
     out.mkdir(parents=True, exist_ok=True)
     _write_whole(out / STYLESHEET, stylesheet())
     _write_whole(out / "register.json", json.dumps(make_feed(built), indent=2) + "\n")
