@@ -1,7 +1,7 @@
 """``tre register publish``: write the public transparency register as static files.
 
-It reads projects as ``kubectl get researchprojects -o json`` prints them and
-requests either as ``tre airlock status ID --json`` prints them (gathered into one
+It reads projects from the Kubernetes API (or as ``kubectl get researchprojects
+-o json`` prints them) and requests either as ``tre airlock status ID --json`` prints them (gathered into one
 JSON array) or straight from the airlock database (read-only), and writes ``index.html``, ``register.css`` and ``register.json`` into a
 folder any static web server can publish. Bad input is reported before anything
 is written; each file is replaced whole, never left half-written.
@@ -19,7 +19,12 @@ from typing import Any
 import click
 
 from orchestrator.adapters.database import Database, DatabaseError
-from orchestrator.domain.register.entries import ReleaseSource, build_register
+from orchestrator.adapters.kubernetes_connection import (
+    KubernetesConnection,
+    KubernetesConnectionError,
+)
+from orchestrator.adapters.kubernetes_objects import KubernetesError, KubernetesObjects
+from orchestrator.domain.register.entries import ProjectSource, ReleaseSource, build_register
 from orchestrator.domain.register.feed import make_feed
 from orchestrator.domain.register.page import STYLESHEET, render_page, stylesheet
 from orchestrator.domain.register.sources import (
@@ -27,7 +32,11 @@ from orchestrator.domain.register.sources import (
     projects_from_list,
     releases_from_requests,
 )
-from orchestrator.services.registering import TooManyReleases, released_exports
+from orchestrator.services.registering import (
+    TooManyReleases,
+    projects_in_cluster,
+    released_exports,
+)
 
 
 def _read_json(path: Path) -> Any:
@@ -47,6 +56,16 @@ def _write_whole(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _projects(projects_file: Path | None, kubeconfig: Path | None) -> tuple[ProjectSource, ...]:
+    if projects_file is not None:
+        return projects_from_list(_read_json(projects_file))
+    api_client = KubernetesConnection(kubeconfig).api_client()
+    try:
+        return projects_in_cluster(KubernetesObjects(api_client))
+    finally:
+        api_client.close()
 
 
 def _releases(requests_file: Path | None, database_url: str | None) -> tuple[ReleaseSource, ...]:
@@ -71,8 +90,15 @@ def register() -> None:
     "--projects",
     "projects_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="ResearchProjects as `kubectl get researchprojects -o json` prints them.",
+    default=None,
+    help="ResearchProjects as `kubectl get researchprojects -o json` prints them; "
+    "without it, they are read from the Kubernetes API.",
+)
+@click.option(
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The kubeconfig to read projects with (default: in-cluster, then $KUBECONFIG).",
 )
 @click.option(
     "--requests",
@@ -96,13 +122,23 @@ def register() -> None:
     help="Folder to write index.html, register.css and register.json into (created if missing).",
 )
 def publish(
-    projects_file: Path, requests_file: Path | None, database_url: str | None, out: Path
+    projects_file: Path | None,
+    kubeconfig: Path | None,
+    requests_file: Path | None,
+    database_url: str | None,
+    out: Path,
 ) -> None:
     """Write the register as static files."""
     try:
-        projects = projects_from_list(_read_json(projects_file))
+        projects = _projects(projects_file, kubeconfig)
         releases = _releases(requests_file, database_url)
-    except (InvalidRegisterSource, TooManyReleases, DatabaseError) as exc:
+    except (
+        InvalidRegisterSource,
+        TooManyReleases,
+        DatabaseError,
+        KubernetesError,
+        KubernetesConnectionError,
+    ) as exc:
         raise click.ClickException(str(exc)) from exc
     built = build_register(projects, releases, at=datetime.now(UTC))
     out.mkdir(parents=True, exist_ok=True)
