@@ -48,13 +48,20 @@ def _project(entry: ProjectEntry) -> str:
     )
 
 
-def _release(entry: ReleaseEntry) -> str:
+def _project_link(name: str, listed: frozenset[str]) -> str:
+    """A link to the project's entry; a deleted project's name stands alone."""
+    if name not in listed:
+        return escape(name)
+    return f'<a href="#project-{escape(name)}">{escape(name)}</a>'
+
+
+def _release(entry: ReleaseEntry, listed: frozenset[str]) -> str:
     outputs = ", ".join(f"{o.files} {o.kind}" for o in entry.outputs) or "—"
     rule_set = " ".join(x for x in (entry.rule_set, entry.rule_set_version) if x) or "unknown"
     return (
         "<tr>"
         f"<td>{entry.released_on.isoformat()}</td>"
-        f'<td><a href="#project-{escape(entry.project)}">{escape(entry.project)}</a></td>'
+        f"<td>{_project_link(entry.project, listed)}</td>"
         f"<td>{escape(outputs)}</td>"
         f"<td>{entry.reviewers}</td>"
         f"<td>{escape(rule_set)}</td>"
@@ -66,11 +73,12 @@ def render_page(register: Register, *, title: str = "Transparency register") -> 
     """The whole page as HTML; every value from a spec or request is escaped."""
     generated = register.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     projects = "".join(_project(p) for p in register.projects) or "<p>No projects.</p>"
+    listed = frozenset(p.name for p in register.projects)
     releases = (
         '<table><thead><tr><th scope="col">Released</th><th scope="col">Project</th>'
         '<th scope="col">Outputs (files by kind)</th><th scope="col">Reviewers</th>'
         '<th scope="col">Rule set</th></tr></thead><tbody>'
-        + "".join(_release(r) for r in register.releases)
+        + "".join(_release(r, listed) for r in register.releases)
         + "</tbody></table>"
         if register.releases
         else "<p>No releases yet.</p>"

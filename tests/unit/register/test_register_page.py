@@ -57,3 +57,9 @@ def test_an_empty_register_says_so() -> None:
     page = render_page(build_register((), (), at=AT))
     assert "<h2>Projects (0)</h2><p>No projects.</p>" in page
     assert "<h2>Releases (0)</h2><p>No releases yet.</p>" in page
+
+
+def test_a_release_of_a_project_no_longer_listed_has_no_dangling_link() -> None:
+    page = render_page(build_register((), releases_from_requests(REQUESTS[:1]), at=AT))
+    assert "<tr><td>2026-03-10</td><td>stroke</td>" in page
+    assert "#project-stroke" not in page
