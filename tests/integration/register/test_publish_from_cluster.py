@@ -63,3 +63,31 @@ def test_publish_reads_projects_from_the_kubernetes_api(kube: Kube, tmp_path: Pa
             "ends": "2027-03-31",
         }
     ]
+
+
+def test_an_unreachable_api_server_is_reported_and_nothing_is_written(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+    )
+    (tmp_path / "requests.json").write_text("[]")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "register",
+            "publish",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--requests",
+            str(tmp_path / "requests.json"),
+            "--out",
+            str(tmp_path / "site"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ")
+    assert "researchprojects" in result.output
+    assert not (tmp_path / "site").exists()
