@@ -126,6 +126,10 @@ class RequestOut(RequestSummaryOut):
     actions: list[str] = Field(description="What you may do with this request now.")
     failure_reason: str | None = None
     released: list[str] = Field(default_factory=list, description="Names of released files.")
+    ruleset_id: str | None = Field(default=None, description="The rule set that checked it.")
+    ruleset_version: str | None = Field(
+        default=None, description="That rule set's version (published in the register)."
+    )
 
     @classmethod
     def from_detail(cls, d: RequestDetail) -> RequestOut:
@@ -140,6 +144,8 @@ class RequestOut(RequestSummaryOut):
             actions=sorted(d.actions),
             failure_reason=d.failure_reason,
             released=sorted(d.released),
+            ruleset_id=r.ruleset_id,
+            ruleset_version=r.ruleset_version,
         )
 
 

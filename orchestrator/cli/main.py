@@ -11,6 +11,7 @@ from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
 from orchestrator.cli.login import login, logout
 from orchestrator.cli.operator import operator
+from orchestrator.cli.register import register
 from orchestrator.cli.up import up
 
 
@@ -27,6 +28,7 @@ cli.add_command(check)
 cli.add_command(login)
 cli.add_command(logout)
 cli.add_command(operator)
+cli.add_command(register)
 cli.add_command(up)
 
 

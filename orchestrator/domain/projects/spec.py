@@ -187,6 +187,40 @@ class NetworkSettings(_Model):
     )
 
 
+class TransparencySettings(_Model):
+    """What the public transparency register says about the project; all of it is published.
+
+    Write nothing here that may not be public: the register is read by anyone.
+    """
+
+    purpose: str = Field(
+        default="",
+        max_length=2000,
+        description="The project's purpose in plain words, as published in the public "
+        "register (e.g. 'How blood pressure treatment affects stroke risk'). Empty: not stated.",
+    )
+    institutions: tuple[str, ...] = Field(
+        default=(),
+        description="Institutions that run the project, as published in the public register.",
+    )
+    public_contacts: tuple[str, ...] = Field(
+        default=(),
+        description="Names of people the project agrees to list in the public register (e.g. "
+        "the lead investigator). Members' usernames are never published.",
+    )
+
+    @field_validator("institutions", "public_contacts")
+    @classmethod
+    def _entries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if not entry.strip() or len(entry) > 200:
+                raise ValueError(
+                    f"{entry!r} is not a name to publish; write 1 to 200 characters, e.g. "
+                    "'University of Exeter'"
+                )
+        return value
+
+
 class ProjectSpec(_Model):
     """A research project: who works in it, on which data, with what compute."""
 
@@ -231,6 +265,10 @@ class ProjectSpec(_Model):
         default=False,
         description="Suspend the project by hand: the hub is scaled to zero, user servers "
         "are stopped and no pod may start; data kept.",
+    )
+    transparency: TransparencySettings = Field(
+        default_factory=TransparencySettings,
+        description="What the public transparency register publishes about the project.",
     )
 
     @field_validator("members")
