@@ -10,6 +10,7 @@ from orchestrator.cli.audit import audit
 from orchestrator.cli.check import check
 from orchestrator.cli.dev import dev
 from orchestrator.cli.operator import operator
+from orchestrator.cli.trace import fingerprint, trace
 from orchestrator.cli.up import up
 
 
@@ -25,6 +26,8 @@ cli.add_command(audit)
 cli.add_command(check)
 cli.add_command(operator)
 cli.add_command(up)
+cli.add_command(fingerprint)
+cli.add_command(trace)
 
 
 def main() -> None:
