@@ -78,6 +78,15 @@ def _draw(key: bytes, *parts: object) -> int:
     return int.from_bytes(hmac.new(key, message, hashlib.sha256).digest()[:8], "big")
 
 
+def _row_draws(key: bytes, project: str, index: int, columns: int) -> bytes:
+    """``8 x columns`` keyed bytes for one row (SHA-256 blocks, counter-extended)."""
+    blocks = []
+    for block in range((8 * columns + 31) // 32):
+        message = f"{project}\x1fstep\x1f{index}\x1f{block}".encode()
+        blocks.append(hmac.new(key, message, hashlib.sha256).digest())
+    return b"".join(blocks)
+
+
 @dataclass
 class _Column:
     name: str
@@ -199,7 +208,8 @@ class CopyMarker:
         cells = list(row)
         changed = False
         plan = self.plan
-        for column in plan.perturbed:
+        draws = b""
+        for slot, column in enumerate(plan.perturbed):
             if column >= len(cells):
                 continue
             number = parse_number(cells[column])
@@ -207,7 +217,9 @@ class CopyMarker:
                 continue
             step = self._pending.pop(column, None)
             if step is None:
-                draw = _draw(plan.key, plan.project, "step", index, column)
+                if not draws:  # one HMAC per row: 8 bytes for each perturbed column
+                    draws = _row_draws(plan.key, plan.project, index, len(plan.perturbed))
+                draw = int.from_bytes(draws[8 * slot : 8 * slot + 8], "big")
                 size = 1 + draw % plan.settings.max_steps
                 step = plan.units[column] * (size if (draw >> 32) & 1 else -size)
                 self._pending[column] = -step

@@ -12,11 +12,13 @@ import hashlib
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_number(text: str) -> Decimal | None:
     """The cell as a finite decimal number, or None when it is not one."""
     stripped = text.strip()
@@ -38,6 +40,8 @@ def canonical_number(number: Decimal) -> str:
 
 def normalise_cell(value: object) -> str:
     """The canonical text of one cell, whatever the file format gave for it."""
+    if type(value) is str:
+        return _normalise_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -54,7 +58,12 @@ def normalise_cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
+    return _normalise_text(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_text(text: str) -> str:
+    """Text cells repeat (categories, ages, rounded values), so their form is cached."""
     number = parse_number(text)
     if number is not None:
         return canonical_number(number)
