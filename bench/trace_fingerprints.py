@@ -9,8 +9,8 @@ ratio of each to ``sha256sum``.
 
 Part 2 builds a store of ``--projects`` (default 1,000) project copies of a
 ``--rows``-row table: the first 20 are real copies made by ``tre fingerprint copy``;
-the rest are records of the same size (``MARKS_KEPT`` perturbed-row digests and 12
-canary digests each, random) so the store is as large as 1,000 real copies without
+the rest are records of the same size (as many perturbed-row digests as a real copy's,
+and 12 canary digests, random) so the store is as large as 1,000 real copies without
 1,000 copies being written. A 30 % sample of one real copy, shuffled, is then traced
 with ``tre trace``; prints the time, the peak RSS and whether the right project (and
 no other) was named.
@@ -215,7 +215,7 @@ def part_two(tre: str, projects: int, rows: int) -> bool:
     named = [m["project"] for m in json.loads(report.read_text())[str(leak)]["projects"]]
     print(
         f"trace                1 file ({len(copy) * 30 // 100} rows) against {projects} projects "
-        f"(<= {MARKS_KEPT} digests each)"
+        f"({MARKS_KEPT} to {2 * MARKS_KEPT} digests each)"
     )
     print(f"                     {seconds:8.2f} s  peak RSS {rss:7.1f} MB  named {named}")
     return status == 0 and named == ["project-0007"]

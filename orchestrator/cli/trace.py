@@ -60,6 +60,14 @@ def _sample(table: TableFile) -> tuple[list[list[str]], int]:
     return sample, count
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @click.group()
 def fingerprint() -> None:
     """Mark project copies of tables and record released tables, for ``tre trace``."""
@@ -149,7 +157,7 @@ def release_command(
                 project=project,
                 release=release_id,
                 file=table.path.name,
-                sha256=hashlib.sha256(table.path.read_bytes()).hexdigest(),
+                sha256=_sha256(table.path),
                 columns=table.columns,
                 rows=table.rows(),
                 salt=salt,
