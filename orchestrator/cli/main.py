@@ -12,6 +12,7 @@ from orchestrator.cli.dev import dev
 from orchestrator.cli.login import login, logout
 from orchestrator.cli.operator import operator
 from orchestrator.cli.register import register
+from orchestrator.cli.trace import fingerprint, trace
 from orchestrator.cli.up import up
 
 
@@ -30,6 +31,8 @@ cli.add_command(logout)
 cli.add_command(operator)
 cli.add_command(register)
 cli.add_command(up)
+cli.add_command(fingerprint)
+cli.add_command(trace)
 
 
 def main() -> None:
