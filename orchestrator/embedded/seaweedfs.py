@@ -76,6 +76,11 @@ def make_weed_argv(weed: Path, data_dir: Path, s3_config: Path, ports: dict[str,
         f"-master.port.grpc={ports['master_grpc']}",
         f"-volume.port={ports['volume']}",
         f"-volume.port.grpc={ports['volume_grpc']}",
+        # Each bucket is a collection with volumes of its own. Left to itself, weed sizes
+        # the volume count from the free disk (about one per GB), so a machine with a
+        # few tens of GB free ran out of volumes after some tens of buckets; a volume is
+        # allocated lazily, so a high count costs nothing until used.
+        "-volume.max=2000",
         f"-filer.port={ports['filer']}",
         f"-filer.port.grpc={ports['filer_grpc']}",
         f"-s3.port={ports['s3']}",
