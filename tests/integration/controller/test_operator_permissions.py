@@ -42,6 +42,25 @@ def unrelated_namespace(controller_cluster: ControllerCluster) -> Iterator[str]:
     kube.delete_namespace(name)
 
 
+def _self_binding(controller_cluster: ControllerCluster) -> dict[str, Any]:
+    """The RoleBinding the operator makes itself in each project namespace."""
+    return {
+        "metadata": {"name": "tre-orchestrator"},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": project_role_name(controller_cluster.operator_role),
+        },
+        "subjects": [
+            {
+                "kind": "ServiceAccount",
+                "name": OPERATOR_ACCOUNT,
+                "namespace": controller_cluster.namespace,
+            }
+        ],
+    }
+
+
 def _refused(response: Any) -> str:
     assert response.status_code == 403, (
         f"expected a refusal, got {response.status_code}: {response.text}"
@@ -101,21 +120,7 @@ def test_the_operator_token_cannot_mint_a_token_secret_in_a_project_namespace_ei
     with kube.http() as admin:
         bound = admin.post(
             f"/apis/rbac.authorization.k8s.io/v1/namespaces/{project_namespace}/rolebindings",
-            json={
-                "metadata": {"name": "tre-orchestrator"},
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": project_role_name(controller_cluster.operator_role),
-                },
-                "subjects": [
-                    {
-                        "kind": "ServiceAccount",
-                        "name": OPERATOR_ACCOUNT,
-                        "namespace": controller_cluster.namespace,
-                    }
-                ],
-            },
+            json=_self_binding(controller_cluster),
         )
         assert bound.status_code == 201, bound.text
     try:
@@ -226,20 +231,6 @@ def test_the_operator_token_cannot_grant_itself_its_project_rights_outside_proje
     for namespace in ("kube-system", unrelated_namespace):
         response = operator_http.post(
             f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings",
-            json={
-                "metadata": {"name": "tre-orchestrator"},
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": project_role_name(controller_cluster.operator_role),
-                },
-                "subjects": [
-                    {
-                        "kind": "ServiceAccount",
-                        "name": OPERATOR_ACCOUNT,
-                        "namespace": controller_cluster.namespace,
-                    }
-                ],
-            },
+            json=_self_binding(controller_cluster),
         )
         assert "the operator may only write objects in namespaces labelled" in _refused(response)
