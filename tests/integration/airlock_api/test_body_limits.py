@@ -46,6 +46,20 @@ async def test_a_body_without_credentials_is_refused_as_unauthenticated(airlock:
     assert answer.json()["code"] == "not_authenticated"
 
 
+async def test_a_page_form_without_a_browser_session_is_refused_before_its_body(
+    airlock: Airlock,
+) -> None:
+    # An API token is no browser session: a page's form is refused before its body is read.
+    async with airlock.client("alice") as alice:
+        answer = await alice.post(
+            "/requests/any/decision",
+            content=oversized(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "not_authenticated"
+
+
 async def test_a_json_body_past_the_limit_is_refused_with_413(airlock: Airlock) -> None:
     async with airlock.client("alice") as alice:
         declared = await alice.post(
