@@ -63,20 +63,22 @@ class SignInRequired(Exception):
     """A browser page was opened without a valid session; the answer is the sign-in page."""
 
 
+def _session(components: Components, cookie: str | None) -> Session | None:
+    """The session a cookie carries, or ``None`` (no, altered or expired cookie)."""
+    if components.web is None:
+        return None
+    return Session.open(components.web.cookies, cookie)
+
+
 def has_session(components: Components, headers: Headers) -> bool:
     """Whether the headers carry a valid, unexpired browser session cookie."""
-    if components.web is None:
-        return False
     cookies = cookie_parser(headers.get("cookie", ""))
-    return Session.open(components.web.cookies, cookies.get(SESSION_COOKIE)) is not None
+    return _session(components, cookies.get(SESSION_COOKIE)) is not None
 
 
 def browser_session(request: Request) -> Session | None:
     """The signed-in person of this browser, or ``None`` (no, altered or expired cookie)."""
-    web = components_of(request).web
-    if web is None:
-        return None
-    return Session.open(web.cookies, request.cookies.get(SESSION_COOKIE))
+    return _session(components_of(request), request.cookies.get(SESSION_COOKIE))
 
 
 async def session_actor(request: Request) -> Actor:
