@@ -28,6 +28,7 @@ from orchestrator.domain.operator_access import (
 from orchestrator.embedded.paths import REPO_ROOT
 from orchestrator.embedded.processes import ManagedProcess, free_port, tail
 from tests.harness.kubernetes import Kube
+from tests.integration.controller.polling import eventually
 from tests.integration.controller.projects import Projects
 
 CHART = REPO_ROOT / "helm" / "tre-orchestrator"
@@ -132,6 +133,24 @@ def grant_operator_rights(kube: Kube, namespace: str, name: str) -> None:
     admission = "/apis/admissionregistration.k8s.io/v1"
     _create(kube, f"{admission}/validatingadmissionpolicies", policy)
     _create(kube, f"{admission}/validatingadmissionpolicybindings", binding)
+    _wait_for_admission_policy(kube, namespace)
+
+
+def _wait_for_admission_policy(kube: Kube, namespace: str) -> None:
+    """The API server applies a new admission policy a moment after it is created: wait
+    until it refuses what RBAC allows the operator (an unlabelled namespace, dry run), so
+    no test meets the operator's token before the policy holds it."""
+    token = kube.plane.service_account_token(namespace, OPERATOR_ACCOUNT)
+
+    def refused() -> None:
+        with kube.http(token) as operator:
+            answer = operator.post(
+                "/api/v1/namespaces?dryRun=All",
+                json={"metadata": {"name": f"unlabelled-{secrets.token_hex(3)}"}},
+            )
+        assert answer.status_code == 403, answer.text
+
+    eventually(refused, timeout=30)
 
 
 def project_role_name(operator_role: str) -> str:
